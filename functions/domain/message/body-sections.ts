@@ -1,0 +1,208 @@
+import { parseAddressList } from './address-list.ts';
+import type { Person } from './person.ts';
+
+/**
+ * Splits a plain-text body into what the sender wrote now and the messages quoted or forwarded
+ * below it, recognizing the separators and header blocks of the common mail clients (Gmail,
+ * Outlook desktop and web, Apple Mail, Thunderbird, Yahoo, Lotus Notes) including localized ones.
+ */
+export interface QuotedMessage {
+  /** How the block was introduced: an explicit forward marker, an "Original Message" line, or an "On ... wrote:" line. */
+  readonly marker: 'forward' | 'original' | 'attribution' | 'header';
+  readonly from: readonly Person[];
+  readonly to: readonly Person[];
+  readonly cc: readonly Person[];
+  readonly subject: string | null;
+  /** The quoted message's own text, up to the next quoted block. */
+  readonly body: string;
+}
+
+export interface BodySections {
+  /** What the sender wrote in this message, above any quote or forward. */
+  readonly newText: string;
+  /** Quoted and forwarded messages, outermost (most recent) first. */
+  readonly quoted: readonly QuotedMessage[];
+  /** True when an explicit forward separator was seen. */
+  readonly hasForwardMarker: boolean;
+}
+
+/** Bodies are analyzed up to this size; introductions are short and this bounds the work per message. */
+export const MAX_ANALYZED_BODY_CHARS = 100_000;
+const MAX_QUOTED_BLOCKS = 20;
+const HEADER_LOOKAHEAD_LINES = 8;
+
+const PREFIX = String.raw`^[>\s]*`;
+const FORWARD_SEPARATOR = new RegExp(
+  PREFIX +
+    String.raw`(?:-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada|vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|przekazana wiadomo[śs][ćc]|пересылаемое сообщение|转发的邮件)\s*-*|(?:begin forwarded message|d[ée]but du message r[ée]exp[ée]di[ée]|anfang der weitergeleiteten nachricht|inicio del mensaje reenviado|inizio messaggio inoltrato|begin doorgestuurd bericht|forwarded message)\s*:|-{3,}\s*forwarded by\b)`,
+  'i',
+);
+const ORIGINAL_SEPARATOR = new RegExp(
+  PREFIX +
+    String.raw`(?:-{2,}\s*(?:original message|urspr[üu]ngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original|originalmeddelande|alkuper[äa]inen viesti)\s*-{2,}|_{10,}\s*$)`,
+  'i',
+);
+const ATTRIBUTION_LINE =
+  /^[>\s]*(?:on\b.{0,300}\bwrote|le\b.{0,300}\ba [ée]crit|am\b.{0,300}\bschrieb|el\b.{0,300}\bescribi[óo]|il\b.{0,300}\bha scritto|op\b.{0,300}\bschreef|em\b.{0,300}\bescreveu|den\b.{0,300}\bskrev)\s*:?\s*$/i;
+const ATTRIBUTION_START = /^[>\s]*(?:on|le|am|el|il|op|em|den)\s+\S/i;
+const ATTRIBUTION_END = /\b(?:wrote|a [ée]crit|schrieb|escribi[óo]|ha scritto|schreef|escreveu|skrev)\s*:\s*$/i;
+const LOTUS_SENDER_LINE = /^\s*(.{1,200}?)\s+on\s+\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}/i;
+
+type HeaderField = 'from' | 'to' | 'cc' | 'subject' | 'date';
+const HEADER_KEYS: Record<HeaderField, readonly string[]> = {
+  from: ['from', 'de', 'von', 'van', 'da', 'från', 'fra', 'od', 'от', 'lähettäjä', 'kimden', 'feladó', 'afzender', 'remitente', '发件人', '寄件者', '差出人'],
+  to: ['to', 'à', 'a', 'an', 'para', 'aan', 'till', 'til', 'do', 'кому', 'vastaanottaja', 'kime', 'címzett', '收件人', '宛先'],
+  cc: ['cc', 'kopie', 'copie', 'copia', 'kopia', 'копия', 'kopio', 'bilgi', 'másolat', '抄送'],
+  subject: ['subject', 'objet', 'betreff', 'oggetto', 'asunto', 'assunto', 'onderwerp', 'ämne', 'emne', 'temat', 'тема', 'aihe', 'konu', 'tárgy', '主题', '件名'],
+  date: ['date', 'sent', 'datum', 'gesendet', 'envoyé', 'enviado', 'inviato', 'verzonden', 'skickat', 'sendt', 'wysłano', 'отправлено', 'data', 'fecha', 'päivämäärä', 'tarih', 'dátum', '日期', '日時', '发送时间'],
+};
+const KEY_TO_FIELD = new Map<string, HeaderField>(
+  (Object.entries(HEADER_KEYS) as [HeaderField, readonly string[]][]).flatMap(([field, keys]) => keys.map((key) => [key, field] as const)),
+);
+const HEADER_LINE = /^[>\s]*\*{0,2}\s*([\p{L}]{1,20})\s*\*{0,2}\s*[:：]\s*\*{0,2}\s*(.*)$/u;
+const GLUED_HEADER_KEYS = /(From|To|Cc|Sent|Subject|Date)\s*:/g;
+
+export function splitBody(text: string): BodySections {
+  const lines = normalizeLines(text);
+  const starts = findBlockStarts(lines);
+  const firstStart = starts[0]?.line ?? lines.length;
+  const firstQuoteLine = lines.findIndex((line, index) => index < firstStart && /^\s*>/.test(line));
+  const newTextEnd = firstQuoteLine >= 0 ? Math.min(firstQuoteLine, firstStart) : firstStart;
+
+  const quoted: QuotedMessage[] = [];
+  for (const [index, start] of starts.slice(0, MAX_QUOTED_BLOCKS).entries()) {
+    const end = starts[index + 1]?.line ?? lines.length;
+    quoted.push(readQuotedMessage(lines, start, end));
+  }
+  return {
+    newText: lines.slice(0, newTextEnd).join('\n').trim(),
+    quoted,
+    hasForwardMarker: starts.some((start) => start.marker === 'forward'),
+  };
+}
+
+interface BlockStart {
+  readonly line: number;
+  readonly marker: QuotedMessage['marker'];
+  /** First line of the header block (for separators, the line after the separator). */
+  readonly headerLine: number;
+}
+
+function normalizeLines(text: string): string[] {
+  const lines = text.slice(0, MAX_ANALYZED_BODY_CHARS).replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ').split('\n');
+  // Yahoo writes a forwarded header block on one line: "----- Forwarded Message ----- From: a To: b Sent: ...".
+  return lines.flatMap((line) =>
+    FORWARD_SEPARATOR.test(line) && /\bFrom\s*:.*\b(To|Sent|Subject)\s*:/.test(line) ? line.replace(GLUED_HEADER_KEYS, '\n$1:').split('\n') : [line],
+  );
+}
+
+function findBlockStarts(lines: readonly string[]): BlockStart[] {
+  const starts: BlockStart[] = [];
+  let index = 0;
+  while (index < lines.length) {
+    const line = lines[index] ?? '';
+    const start = blockStartAt(lines, index, line);
+    if (start) {
+      starts.push(start);
+      index = Math.max(start.headerLine + 1, index + 1);
+      // Skip the header block itself so its From: line is not counted again.
+      while (index < lines.length && index <= start.headerLine + HEADER_LOOKAHEAD_LINES && isHeaderishLine(lines[index] ?? '')) index += 1;
+      continue;
+    }
+    index += 1;
+  }
+  return starts;
+}
+
+function blockStartAt(lines: readonly string[], index: number, line: string): BlockStart | null {
+  if (FORWARD_SEPARATOR.test(line)) return { line: index, marker: 'forward', headerLine: nextNonBlank(lines, index + 1) };
+  if (ORIGINAL_SEPARATOR.test(line)) {
+    const next = nextNonBlank(lines, index + 1);
+    // An underscore rule only separates a message when a header block follows it.
+    if (/_{10,}/.test(line) && !startsHeaderBlock(lines, next)) return null;
+    return { line: index, marker: 'original', headerLine: next };
+  }
+  if (ATTRIBUTION_LINE.test(line)) return { line: index, marker: 'attribution', headerLine: index };
+  if (ATTRIBUTION_START.test(line) && ATTRIBUTION_END.test(lines[index + 1] ?? '') && line.length < 300) {
+    return { line: index, marker: 'attribution', headerLine: index };
+  }
+  if (startsHeaderBlock(lines, index)) return { line: index, marker: 'header', headerLine: index };
+  return null;
+}
+
+function nextNonBlank(lines: readonly string[], from: number): number {
+  let index = from;
+  while (index < lines.length && /^[>\s-]*$/.test(lines[index] ?? '')) index += 1;
+  return index;
+}
+
+function headerField(line: string): { field: HeaderField; value: string } | null {
+  const match = HEADER_LINE.exec(line);
+  if (!match?.[1]) return null;
+  const field = KEY_TO_FIELD.get(match[1].toLowerCase());
+  return field ? { field, value: (match[2] ?? '').replace(/\*+/g, '').trim() } : null;
+}
+
+function isHeaderishLine(line: string): boolean {
+  return headerField(line) !== null;
+}
+
+/** A From line followed closely by another header line (Sent, Date, To, Subject...). */
+function startsHeaderBlock(lines: readonly string[], index: number): boolean {
+  const first = headerField(lines[index] ?? '');
+  if (first?.field !== 'from' || !first.value) return false;
+  for (let offset = 1; offset <= 3; offset += 1) {
+    const next = headerField(lines[index + offset] ?? '');
+    if (next && next.field !== 'from') return true;
+  }
+  return false;
+}
+
+function readQuotedMessage(lines: readonly string[], start: BlockStart, end: number): QuotedMessage {
+  const fields: Partial<Record<HeaderField, string>> = {};
+  let index = start.headerLine;
+  let lastField: HeaderField | null = null;
+
+  if (start.marker === 'attribution') {
+    const attribution = [lines[index] ?? '', ATTRIBUTION_END.test(lines[index] ?? '') ? '' : (lines[index + 1] ?? '')].join(' ');
+    fields.from = attribution.replace(/^[>\s]*\S+\s+/, '').replace(ATTRIBUTION_END, '');
+    index += ATTRIBUTION_END.test(lines[index] ?? '') ? 1 : 2;
+  } else {
+    const lotus = LOTUS_SENDER_LINE.exec(lines[index] ?? '');
+    if (lotus?.[1] && !headerField(lines[index] ?? '')) {
+      fields.from = lotus[1];
+      index += 1;
+    }
+    const limit = Math.min(end, index + HEADER_LOOKAHEAD_LINES + 4);
+    while (index < limit) {
+      const line = lines[index] ?? '';
+      const header = headerField(line);
+      if (header) {
+        if (fields[header.field] === undefined) fields[header.field] = header.value;
+        lastField = header.field;
+      } else if (/^\s*$/.test(line.replace(/^[>\s]*/, ''))) {
+        // Lotus Notes puts blank lines inside its header block; a blank line after the subject ends it.
+        if (fields.subject !== undefined) break;
+      } else if (lastField && lastField !== 'subject' && /^\s+\S/.test(line) && /@|,\s*$/.test(line)) {
+        fields[lastField] = `${fields[lastField] ?? ''} ${line.trim()}`;
+      } else {
+        break;
+      }
+      index += 1;
+    }
+  }
+
+  const body = lines
+    .slice(index, end)
+    .map((line) => line.replace(/^\s*>\s?/, ''))
+    .join('\n')
+    .trim();
+  return {
+    marker: start.marker,
+    from: parseAddressList(fields.from ?? ''),
+    to: parseAddressList(fields.to ?? ''),
+    cc: parseAddressList(fields.cc ?? ''),
+    subject: fields.subject ?? null,
+    body,
+  };
+}

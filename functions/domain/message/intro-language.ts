@@ -1,0 +1,178 @@
+import { compactLocalPart, nameTokens, type Person } from './person.ts';
+
+/**
+ * The words people use when they introduce two people to each other. Strong cues are enough on
+ * their own ("Jane, meet Bob", "connecting you two"); weak cues ("I've copied Pam, she can help
+ * you") count only when the text also names one of the people on the message in the third person.
+ * Every pattern is linear (no nested quantifiers) and runs on bounded text.
+ */
+export interface IntroCue {
+  readonly strength: 'strong' | 'weak';
+  readonly phrase: string;
+}
+
+const YOU_PAIR = String.raw`(?:you|y'all|you two|you both|both of you|the two of you|you guys|you all)`;
+const NAME = String.raw`([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+){0,2})`;
+
+const STRONG_CUES: readonly RegExp[] = [
+  new RegExp(String.raw`\b(?:introduc(?:e|ing)|intro'?ing|connect(?:ing)?|link(?:ing)?(?: up)?)\s+${YOU_PAIR}\b`, 'iu'),
+  new RegExp(String.raw`\b(?:put(?:ting)?|get(?:ting)?|bring(?:ing)?)\s+${YOU_PAIR}\s+(?:in touch|in contact|together|connected)\b`, 'iu'),
+  new RegExp(
+    String.raw`\b(?:you two|you both|both of you|the two of you)\s+(?:should|must|need to|ought to|have to|will want to|would|might|could)\s+(?:really\s+)?(?:meet|connect|talk|chat|speak|get together|get to know|know each other|compare notes)\b`,
+    'iu',
+  ),
+  /\b(?:know|meet|meeting|connect with|talk to|speak with|speaking with|benefit from knowing|get to know)\s+each other\b/iu,
+  new RegExp(String.raw`\b(?:thought|think|figured|believe)\s+(?:that\s+)?${YOU_PAIR}\s+(?:should|would|might|could|'d|will)\b`, 'iu'),
+  new RegExp(String.raw`\blet\s+${YOU_PAIR}\s+take it from here\b`, 'iu'),
+  new RegExp(String.raw`\bleave it to\s+${YOU_PAIR}\b`, 'iu'),
+  /\b(?:e-?mail|virtual|quick|warm|double[- ]opt[- ]in)\s+intro(?:duction)?\b/iu,
+  /\bintro(?:duction)?\s+between\b/iu,
+  /\bmaking (?:this|the|an|a quick) (?:intro|introduction|connection)\b/iu,
+  /\bas promised\b[^.\n]{0,40}\b(?:intro|introduc|connect)/iu,
+];
+
+/** Strong cues that name the person introduced; they count only when that name is a party. */
+const NAMED_STRONG_CUES: readonly RegExp[] = [
+  new RegExp(String.raw`(?:^|[\s,.;:!?(])meet\s+${NAME}`, 'gu'),
+  new RegExp(String.raw`(?:^|[\s,.;:!?(])Meet\s+${NAME}`, 'gu'),
+  new RegExp(
+    String.raw`\b(?:[Ii]ntroduc(?:e|ing)|[Ii]ntro'?ing)\s+(?:to you\s+|you to\s+)?(?:my (?:good |dear |old )?(?:friend|colleague|client|partner|contact)\s+)?${NAME}`,
+    'gu',
+  ),
+  new RegExp(String.raw`\b[Cc]onnect(?:ing)?\s+${NAME}\s+(?:and|with|&)\s+${NAME}`, 'gu'),
+];
+
+const WEAK_CUES: readonly RegExp[] = [
+  /\b(?:cc'?(?:ing|ed|'d|d)|cc-?ing|copying|copied|looping in|looped in|adding|added|including|included)\b/iu,
+  /\b(?:can|could|will|would|should be able to|is able to|may be able to|might be able to)\s+(?:help|assist|advise|answer|respond to|get back to|reach out to|be a (?:great|good) resource)\b/iu,
+  /\b(?:is|was|would be)\s+(?:the|a|an)\s+(?:right |best |perfect |ideal |great |good |excellent )?(?:person|resource|contact|source|fit|match)\b/iu,
+  /\bthe person (?:who|to|that)\b/iu,
+  /\b(?:suggest|recommend|encourage|advise)\s+(?:that\s+)?you\s+(?:call|contact|reach out|talk|speak|get in touch|connect|meet|email|e-mail|chat)\b/iu,
+  /\b(?:reach out to|get in touch with|contact|call|talk (?:to|with)|speak (?:to|with)|follow up with|connect with|meet with|chat with)\s+(?:him|her|them)\b/iu,
+  /\bbring\s+(?:the matter|this|it)\s+up\s+with\b/iu,
+  /\byou (?:might|may|will|would) (?:want|like|wish) to (?:talk|speak|meet|connect|chat|get together|touch base)\b/iu,
+  /\b(?:he|she|they)\s+(?:will|'ll|can|would|is going to)\s+(?:respond|reply|reach out|follow up|be in touch|contact you|call you|get in touch|get back to you)/iu,
+  /\bI (?:told|mentioned to|have told|already told|let)\s+(?:him|her|them)\b/iu,
+  /\bwho (?:I|we) (?:work|worked|have worked) with\b/iu,
+  /\b(?:a|my) (?:good |close |old |dear |trusted )?(?:friend|colleague|client|partner|contact|former colleague)(?: of mine)?\b/iu,
+];
+
+const ASSISTANT_ROLE = String.raw`(?:executive\s+|personal\s+|scheduling\s+|virtual\s+|admin(?:istrative)?\s+)?(?:assistant|EA|PA|secretary|scheduler|coordinator|office manager|chief of staff)`;
+const COPY_VERB = String.raw`(?:cc'?(?:ing|ed|'d|d)|cc-?ing|ccing|bcc'?(?:ing|ed|'d)|copying|copied|looping in|looped in|adding|added|including|included)`;
+
+/** Phrases that say a recipient is only copied (an assistant, or "for visibility"); capture group 1 is the name. */
+const COPIED_ONLY: readonly RegExp[] = [
+  new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}\s*,?\s+${NAME}`, 'giu'),
+  new RegExp(String.raw`\b${NAME}\s*,?\s+(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu'),
+  new RegExp(
+    String.raw`\b${COPY_VERB}\s+(?:in\s+)?${NAME}\s+(?:here\s+|on this\s+|on cc\s+|as well\s+)?(?:for (?:visibility|awareness|reference|(?:your|his|her|their|the) records?|info(?:rmation)?|scheduling)|fyi|to (?:keep|stay) (?:him|her|them)?\s*(?:in the loop|posted|informed)|so (?:he|she|they) (?:is|are|'s|stays?) (?:in the loop|aware|informed)|to help (?:us\s+)?(?:find a time|schedule|coordinate))`,
+    'giu',
+  ),
+  new RegExp(String.raw`\b(?:moving|moved|move)\s+${NAME}\s+to\s+bcc\b`, 'giu'),
+];
+
+export function findIntroCues(text: string, subject: string, parties: readonly Person[]): IntroCue[] {
+  const cues: IntroCue[] = [];
+  for (const pattern of STRONG_CUES) {
+    const match = pattern.exec(text);
+    if (match) cues.push({ strength: 'strong', phrase: match[0].trim() });
+  }
+  for (const pattern of NAMED_STRONG_CUES) {
+    for (const match of text.matchAll(pattern)) {
+      const names = match.slice(1).filter((name): name is string => Boolean(name));
+      if (names.length > 0 && names.every((name) => partiesNamed(name, parties).length > 0)) {
+        cues.push({ strength: 'strong', phrase: match[0].trim() });
+        break;
+      }
+    }
+  }
+  const subjectCue = subjectIntroCue(subject, parties);
+  if (subjectCue) cues.push(subjectCue);
+  for (const pattern of WEAK_CUES) {
+    const match = pattern.exec(text);
+    if (match) cues.push({ strength: 'weak', phrase: match[0].trim() });
+  }
+  return cues;
+}
+
+/** "Intro: Jane <> Bob", "Jane / Bob introduction", "Connecting Jane and Bob" — with a party's name in it. */
+function subjectIntroCue(subject: string, parties: readonly Person[]): IntroCue | null {
+  const topic = subject.replace(/^\s*((re|fwd?|aw|wg|tr|sv)\s*:\s*)+/i, '');
+  const hasIntroWord = /\b(intro|introduction|introducing|connecting|meet)\b|<>|<->|↔/i.test(topic);
+  if (!hasIntroWord) return null;
+  const named = [...topic.matchAll(/[\p{L}][\p{L}'’-]+/gu)].filter((word) => /^\p{Lu}/u.test(word[0]) && partiesNamed(word[0], parties).length > 0);
+  return named.length > 0 ? { strength: 'strong', phrase: `subject "${topic.trim().slice(0, 80)}"` } : null;
+}
+
+/** People the text says are only copied: "cc'ing my assistant Pat", "copying Dana for visibility". */
+export function copiedOnlyPeople(text: string, parties: readonly Person[]): Person[] {
+  const copied = new Set<Person>();
+  for (const pattern of COPIED_ONLY) {
+    for (const match of text.matchAll(pattern)) {
+      const name = leadingCapitalizedWords(match[1] ?? '');
+      if (!name) continue;
+      for (const person of partiesNamed(name, parties)) copied.add(person);
+    }
+  }
+  return [...copied];
+}
+
+/** The case-insensitive patterns capture a few words; keep only the capitalized ones that start it. */
+function leadingCapitalizedWords(text: string): string {
+  const words: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    if (!/^\p{Lu}/u.test(word)) break;
+    words.push(word);
+  }
+  return words.join(' ');
+}
+
+const COMMON_WORDS = new Set(['info', 'sales', 'team', 'contact', 'hello', 'admin', 'office', 'support', 'mail', 'the', 'and', 'you', 'thanks', 'dear']);
+
+/** The parties a name ("Pam LaRue", "Misha", "Grable") refers to. */
+export function partiesNamed(name: string, parties: readonly Person[]): Person[] {
+  const words = name
+    .toLowerCase()
+    .split(/[\s'’]+/)
+    .map((word) => word.replace(/[^\p{L}-]/gu, ''))
+    .filter((word) => word.length >= 3 && !COMMON_WORDS.has(word));
+  if (words.length === 0) return [];
+  return parties.filter((person) => {
+    const tokens = nameTokens(person).filter((token) => !COMMON_WORDS.has(token));
+    if (words.some((word) => tokens.includes(word))) return true;
+    const compact = compactLocalPart(person);
+    return compact !== null && words.some((word) => word.length >= 4 && looksLikeInitialPlusSurname(compact, word));
+  });
+}
+
+function looksLikeInitialPlusSurname(localPart: string, word: string): boolean {
+  return (
+    (localPart.endsWith(word) && localPart.length - word.length <= 2) ||
+    (localPart.startsWith(word) && localPart.length - word.length <= 2)
+  );
+}
+
+/**
+ * Parties named in the text other than in its greeting ("Hi Jeff:", "Connie;") — the people the
+ * writer talks about rather than to.
+ */
+export function partiesMentioned(text: string, parties: readonly Person[]): Person[] {
+  const body = text.slice(greetingLength(text));
+  const mentioned = new Set<Person>();
+  for (const match of body.matchAll(/[\p{Lu}][\p{L}'’-]+/gu)) {
+    for (const person of partiesNamed(match[0], parties)) mentioned.add(person);
+  }
+  return [...mentioned];
+}
+
+// Each name word must be followed by a separator before the next one, so the match is linear.
+const NAME_WORD = String.raw`[\p{Lu}][\p{L}'’.-]*`;
+const GREETING = new RegExp(
+  String.raw`^\s*(?:(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Gg]ood (?:[Mm]orning|[Aa]fternoon|[Ee]vening)|[Gg]reetings|[Hh]owdy)\b[\s,]*)?(?:${NAME_WORD}(?:(?:\s+|\s*(?:,|&|and)\s*)${NAME_WORD}){0,5})?\s*(?:[,;:!\n]|\s-\s|\s—\s)`,
+  'u',
+);
+
+function greetingLength(text: string): number {
+  const match = GREETING.exec(text.slice(0, 120));
+  return match ? match[0].length : 0;
+}

@@ -1,0 +1,190 @@
+import { classifyAutomated } from './automated-mail.ts';
+import { splitBody, type QuotedMessage } from './body-sections.ts';
+import { copiedOnlyPeople, findIntroCues, partiesMentioned, type IntroCue } from './intro-language.ts';
+import { headerValues, type MailMessage } from './mail-message.ts';
+import { normalizeAddress, peopleFrom, personLabel, uniquePeople, type Person } from './person.ts';
+
+export const MESSAGE_KINDS = ['intro', 'reply', 'auto_reply', 'bounce', 'bulk', 'calendar', 'not_intro', 'ambiguous'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export interface UnderstandingContext {
+  /** Capture addresses, including the envelope recipient the message was delivered to (lower-case). */
+  readonly captureAddresses: ReadonlySet<string>;
+  /** Every address the system itself uses (capture and sender addresses), lower-case. */
+  readonly systemAddresses: ReadonlySet<string>;
+}
+
+export interface Understanding {
+  readonly kind: MessageKind;
+  /** Who made the introduction: the sender, or for a forwarded introduction the original sender. */
+  readonly introducer: Person | null;
+  /** The people introduced to each other who have an address, sorted by address. */
+  readonly parties: readonly Person[];
+  /** People the message introduces but gives no address for (why it is ambiguous). */
+  readonly unaddressedParties: readonly Person[];
+  /** The partner who forwarded an introduction they received, when it came in as a forward. */
+  readonly forwardedBy: Person | null;
+  readonly subject: string;
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  /** Why the message got its kind, in words a person can check. */
+  readonly reasons: readonly string[];
+}
+
+const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|odp|ynt|rif|res|ref)\s*(?:\[\d+\])?\s*:/i;
+const FORWARD_SUBJECT = /^\s*(?:\[\s*)?(?:fw|fwd|wg|tr|rv|enc|doorst|fs|vs)\s*(?:\[\d+\])?\s*:/i;
+
+/**
+ * Decides what a message that reached the capture address is, and for an introduction who
+ * introduced whom. Pure: the same message and context always give the same answer, and it never
+ * throws on odd input (callers still guard, since the input is hostile by nature).
+ */
+export function understandMessage(message: MailMessage, context: UnderstandingContext): Understanding {
+  const base = {
+    subject: message.subject,
+    messageId: message.messageId,
+    inReplyTo: message.inReplyTo[0] ?? null,
+    references: [...message.references],
+  };
+  const sender = peopleFrom(message.from)[0] ?? null;
+  const systemAddresses = new Set([...context.systemAddresses, ...context.captureAddresses]);
+
+  const automated = classifyAutomated(message, { addresses: systemAddresses });
+  if (automated) {
+    const kind: MessageKind = automated.kind === 'own' ? 'not_intro' : automated.kind;
+    return { ...base, kind, introducer: sender, parties: [], unaddressedParties: [], forwardedBy: null, reasons: [automated.reason] };
+  }
+  if (!sender?.address) {
+    return { ...base, kind: 'ambiguous', introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: ['the message has no sender address'] };
+  }
+
+  const reasons: string[] = [];
+  const isSystem = (person: Person): boolean => person.address !== null && systemAddresses.has(person.address);
+  const recipients = peopleFrom([...message.to, ...message.cc, ...bccHeaderAddresses(message)]).filter(
+    (person) => !isSystem(person) && person.address !== sender.address,
+  );
+  const sections = splitBody(message.text);
+  const forwarded = forwardedMessage(message, sections.quoted, sections.hasForwardMarker);
+
+  if (recipients.length === 0) {
+    if (forwarded) return understandForwardedToCapture(base, sender, forwarded, isSystem);
+    const cues = findIntroCues(sections.newText, message.subject, []);
+    const strong = cues.find((cue) => cue.strength === 'strong');
+    return {
+      ...base,
+      kind: strong ? 'ambiguous' : 'not_intro',
+      introducer: sender,
+      parties: [],
+      unaddressedParties: [],
+      forwardedBy: null,
+      reasons: ['addressed to no one but the capture address, and no forwarded introduction was found', ...(strong ? [cueReason(strong)] : [])],
+    };
+  }
+
+  // An introducer forwarding someone's note ("attached is Mike's resume, you should talk") introduces its sender.
+  const forwardedSenders = forwarded ? forwarded.from.filter((person) => !isSystem(person) && person.address !== sender.address) : [];
+  const copiedOnly = copiedOnlyPeople(sections.newText, recipients);
+  for (const person of copiedOnly) reasons.push(`${personLabel(person)} is only copied, not introduced`);
+  const candidates = recipients.filter((person) => !copiedOnly.includes(person));
+  const mentionedForwardedSenders = partiesMentioned(sections.newText, forwardedSenders);
+  const allCandidates = uniquePeople([...candidates, ...mentionedForwardedSenders]);
+
+  const cues = findIntroCues(sections.newText, message.subject, allCandidates);
+  const mentioned = partiesMentioned(sections.newText, allCandidates);
+  const strong = cues.find((cue) => cue.strength === 'strong');
+  const weak = cues.find((cue) => cue.strength === 'weak');
+  const isReply = message.inReplyTo.length > 0 || message.references.length > 0 || REPLY_SUBJECT.test(message.subject);
+
+  if (!strong && !(weak && mentioned.length > 0)) {
+    const kind: MessageKind = isReply ? 'reply' : 'not_intro';
+    reasons.push(isReply ? 'a reply in a thread that introduces no one new' : 'no introduction language naming the people on the message');
+    return { ...base, kind, introducer: sender, parties: [], unaddressedParties: [], forwardedBy: null, reasons };
+  }
+
+  reasons.push(cueReason(strong ?? weak));
+  if (!strong && weak) reasons.push(`names ${mentioned.map(personLabel).join(', ')}`);
+  if (mentionedForwardedSenders.length > 0) reasons.push(`introduces the sender of the forwarded note, ${mentionedForwardedSenders.map(personLabel).join(', ')}`);
+  return withParties({ ...base, introducer: sender, forwardedBy: null }, allCandidates, reasons, Boolean(strong) || mentioned.some((person) => !person.address));
+}
+
+type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references'>;
+
+/** A partner forwarded an introduction they received to the capture address (and no one else). */
+function understandForwardedToCapture(
+  base: BaseUnderstanding,
+  forwarder: Person,
+  forwarded: QuotedMessage,
+  isSystem: (person: Person) => boolean,
+): Understanding {
+  const introducer = forwarded.from.find((person) => !isSystem(person)) ?? null;
+  const reasons = [`forwarded by ${personLabel(forwarder)}`];
+  if (!introducer) {
+    return { ...base, kind: 'ambiguous', introducer: null, parties: [], unaddressedParties: [], forwardedBy: forwarder, reasons: [...reasons, 'the forwarded message shows no sender'] };
+  }
+  const recipients = uniquePeople([...forwarded.to, ...forwarded.cc]).filter(
+    (person) => !isSystem(person) && !samePerson(person, introducer),
+  );
+  const innerText = splitBody(forwarded.body).newText;
+  const copiedOnly = copiedOnlyPeople(innerText, recipients);
+  for (const person of copiedOnly) reasons.push(`${personLabel(person)} is only copied, not introduced`);
+  reasons.push(`original sender ${personLabel(introducer)}`);
+  const forwardedBy = samePerson(forwarder, introducer) ? null : forwarder;
+  return withParties({ ...base, introducer, forwardedBy }, recipients.filter((person) => !copiedOnly.includes(person)), reasons, true);
+}
+
+function withParties(
+  understanding: BaseUnderstanding & Pick<Understanding, 'introducer' | 'forwardedBy'>,
+  people: readonly Person[],
+  reasons: string[],
+  ambiguousWhenShort: boolean,
+): Understanding {
+  const parties = people.filter((person) => person.address !== null).sort((a, b) => (a.address ?? '').localeCompare(b.address ?? ''));
+  const unaddressedParties = people.filter((person) => person.address === null);
+  if (parties.length >= 2) return { ...understanding, kind: 'intro', parties, unaddressedParties, reasons };
+  const missing = unaddressedParties.map(personLabel);
+  reasons.push(
+    `only ${parties.length} of the people introduced ${parties.length === 1 ? 'has' : 'have'} an email address` +
+      (missing.length > 0 ? `; no address for ${missing.join(', ')}` : ''),
+  );
+  return { ...understanding, kind: ambiguousWhenShort ? 'ambiguous' : 'not_intro', parties, unaddressedParties, reasons };
+}
+
+/** The message being forwarded: an attached message/rfc822, or the first quoted block of a forward. */
+function forwardedMessage(message: MailMessage, quoted: readonly QuotedMessage[], hasForwardMarker: boolean): QuotedMessage | null {
+  const attached = message.attachedMessages[0];
+  if (attached) {
+    return {
+      marker: 'forward',
+      from: peopleFrom(attached.from),
+      to: peopleFrom(attached.to),
+      cc: peopleFrom(attached.cc),
+      subject: attached.subject,
+      body: attached.text,
+    };
+  }
+  const first = quoted[0];
+  if (!first || first.from.length === 0) return null;
+  const looksForwarded = hasForwardMarker || FORWARD_SUBJECT.test(message.subject) || first.marker === 'forward';
+  return looksForwarded ? first : null;
+}
+
+/** Some archives keep a Bcc header on the sender's copy; those people were addressed too. */
+function bccHeaderAddresses(message: MailMessage): MailMessage['to'] {
+  return headerValues(message, 'bcc').flatMap((value) =>
+    value
+      .split(',')
+      .map((part) => normalizeAddress(part.replace(/.*</, '').replace(/>.*/, '')))
+      .filter((address): address is string => address !== null)
+      .map((address) => ({ address, name: '' })),
+  );
+}
+
+function samePerson(a: Person, b: Person): boolean {
+  if (a.address && b.address) return a.address === b.address;
+  return Boolean(a.name && b.name && a.name.toLowerCase() === b.name.toLowerCase());
+}
+
+function cueReason(cue: IntroCue | undefined): string {
+  return cue ? `introduction language (${cue.strength}): "${cue.phrase.slice(0, 80)}"` : 'introduction language';
+}
