@@ -1,4 +1,5 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { UnreadableMessageError, type MessageReader } from '../../domain/capture/ports.ts';
 import type { MailAddress, MailMessage } from '../../domain/message/mail-message.ts';
 
 /** How deep attached messages (message/rfc822 inside message/rfc822) are parsed. */
@@ -7,13 +8,11 @@ const MAX_ATTACHED_MESSAGE_DEPTH = 2;
 const MAX_HEADER_LINES = 500;
 
 /**
- * Parses raw MIME into the domain's `MailMessage`. Parsing never throws for malformed mail: a
- * message mailparser cannot read at all is reported as a `MailParseError` with the reason, so the
- * caller can record the outcome and keep the raw bytes.
+ * Parses raw MIME into the domain's `MailMessage`. A message mailparser cannot read at all is
+ * reported as an `UnreadableMessageError` with the reason, so the caller can record the outcome
+ * (the raw bytes stay where they are).
  */
-export class MailParseError extends Error {
-  override readonly name = 'MailParseError';
-}
+export const mimeMessageReader: MessageReader = { read: (raw) => parseMail(raw) };
 
 export async function parseMail(raw: Buffer | string): Promise<MailMessage> {
   return parseAtDepth(raw, 0);
@@ -24,7 +23,7 @@ async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMe
   try {
     parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: false });
   } catch (error) {
-    throw new MailParseError(`unreadable MIME: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UnreadableMessageError(`unreadable MIME: ${error instanceof Error ? error.message : String(error)}`);
   }
   const attachedMessages: MailMessage[] = [];
   for (const attachment of parsed.attachments) {

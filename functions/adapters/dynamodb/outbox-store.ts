@@ -1,0 +1,96 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
+import type { DynamoConnection } from './document-client.ts';
+import { collections, keys } from './keys.ts';
+import { queryAll } from './query-all.ts';
+
+/** An email the system sent (or is sending), as listed by `refer outbox list`. */
+export interface OutboxEntry {
+  readonly outboxKey: string;
+  readonly purpose: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly status: 'sending' | 'sent';
+  readonly claimedAt: string;
+  readonly sentAt: string | null;
+  readonly messageId: string | null;
+  readonly introductionId: string | null;
+  readonly text: string;
+  readonly html: string;
+}
+
+const outboxItem = z.object({
+  outboxKey: z.string(),
+  purpose: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  status: z.enum(['sending', 'sent']),
+  claimedAt: z.string(),
+  sentAt: z.string().nullable().default(null),
+  messageId: z.string().nullable().default(null),
+  introductionId: z.string().nullable().default(null),
+  text: z.string().default(''),
+  html: z.string().default(''),
+});
+
+export class DynamoOutbox implements Outbox {
+  constructor(private readonly connection: DynamoConnection) {}
+
+  async claim(email: OutboundEmail, now: Date, leaseUntil: Date): Promise<OutboxClaim> {
+    try {
+      await this.connection.client.send(
+        new PutCommand({
+          TableName: this.connection.tableName,
+          Item: {
+            ...keys.outbox(email.outboxKey),
+            entity: 'outbox',
+            outboxKey: email.outboxKey,
+            purpose: email.purpose,
+            to: email.to.map((contact) => contact.email),
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+            introductionId: email.introductionId,
+            status: 'sending',
+            claimedAt: now.toISOString(),
+            leaseUntil: leaseUntil.toISOString(),
+            gsi1pk: collections.outbox,
+            gsi1sk: `${now.toISOString()}#${email.outboxKey}`,
+          },
+          // First claim, or the lease of a crashed attempt has run out and the email was never marked sent.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item?.status?.S === 'sent' ? 'already_sent' : 'in_progress';
+    }
+  }
+
+  async markSent(outboxKey: string, sentAt: Date, messageId: string): Promise<void> {
+    await this.connection.client.send(
+      new UpdateCommand({
+        TableName: this.connection.tableName,
+        Key: keys.outbox(outboxKey),
+        UpdateExpression: 'SET #status = :sent, sentAt = :sentAt, messageId = :messageId REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString(), ':messageId': messageId },
+      }),
+    );
+  }
+
+  async list(): Promise<OutboxEntry[]> {
+    const items = await queryAll(this.connection, {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': collections.outbox },
+    });
+    return items.map((item) => outboxItem.parse(item));
+  }
+}

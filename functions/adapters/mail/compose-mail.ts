@@ -1,0 +1,43 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { OutboundEmail } from '../../domain/outbound/outbound-email.ts';
+import { OUTBOUND_MARKER_HEADER } from '../../domain/message/outbound-marker.ts';
+import { deterministicId } from '../../domain/shared/ids.ts';
+
+export interface SenderIdentity {
+  readonly address: string;
+  readonly name: string;
+}
+
+export interface ComposedMail {
+  readonly raw: Buffer;
+  readonly messageId: string;
+}
+
+/**
+ * Builds the MIME of an outbound email with nodemailer's composer. The Message-ID is derived from
+ * the outbox key, so a retried send produces the very same message. Every message is marked as
+ * ours and as automatic, so it is never captured again and auto-responders leave it alone.
+ */
+export async function composeMail(email: OutboundEmail, from: SenderIdentity): Promise<ComposedMail> {
+  const domain = from.address.split('@')[1] ?? 'localhost';
+  const messageId = `<${deterministicId('outbox', email.outboxKey)}@${domain}>`;
+  const composer = new MailComposer({
+    from: { name: from.name, address: from.address },
+    to: email.to.map((contact) => (contact.name ? { name: contact.name, address: contact.email } : contact.email)),
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId,
+    ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
+    ...(email.references.length > 0 ? { references: [...email.references] } : {}),
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+      [OUTBOUND_MARKER_HEADER]: email.purpose,
+    },
+  });
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    composer.compile().build((error, message) => (error ? reject(error) : resolve(message)));
+  });
+  return { raw, messageId };
+}

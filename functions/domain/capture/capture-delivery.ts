@@ -1,0 +1,343 @@
+import { peopleFrom, type Person } from '../message/person.ts';
+import type { MailMessage } from '../message/mail-message.ts';
+import { understandMessage, type Understanding } from '../message/understand-message.ts';
+import { deterministicId } from '../shared/ids.ts';
+import type { Clock } from '../shared/clock.ts';
+import { sendOnce, type MailSender, type Outbox } from '../outbound/outbound-email.ts';
+import { captureConfirmationEmail, needsAttentionEmail } from './capture-emails.ts';
+import { contactFrom, type Contact, type InboundOutcome, type InboundRecord, type Introduction, type Partner, type SesVerdicts } from './model.ts';
+import { UnreadableMessageError, type CaptureStore, type MessageReader, type PartnerDirectory, type RawMailSource } from './ports.ts';
+import { threadSubjectKey } from './thread-subject.ts';
+
+const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|odp|ynt|rif)\s*(?:\[\d+\])?\s*:/i;
+
+/** One delivery of one message to the capture address (an SES receipt, or a local SMTP session). */
+export interface InboundDelivery {
+  readonly deliveryId: string;
+  readonly receivedAt: Date;
+  /** Envelope recipients at the capture domain: a BCC'd capture address appears only here. */
+  readonly envelopeRecipients: readonly string[];
+  /** SES verdicts; null where there are none (local mode). */
+  readonly verdicts: SesVerdicts | null;
+  readonly rawLocation: string;
+}
+
+export interface CapturePolicy {
+  readonly captureAddress: string;
+  /** Every other address the system sends from. */
+  readonly systemAddresses: readonly string[];
+  readonly rejectOnSpamFail: boolean;
+  readonly rejectOnDmarcFail: boolean;
+}
+
+export interface CaptureDependencies {
+  readonly store: CaptureStore;
+  readonly partners: PartnerDirectory;
+  readonly rawMail: RawMailSource;
+  readonly reader: MessageReader;
+  readonly outbox: Outbox;
+  readonly sender: MailSender;
+  readonly clock: Clock;
+  readonly policy: CapturePolicy;
+}
+
+export interface CaptureResult {
+  readonly outcome: InboundOutcome;
+  readonly reasons: readonly string[];
+  readonly introductionId: string | null;
+  /** True when this delivery had been handled before (an SES redelivery or a Lambda retry). */
+  readonly repeatDelivery: boolean;
+  readonly email: 'sent' | 'already_sent' | null;
+}
+
+/**
+ * Handles one delivery to the capture address, exactly once in effect: whatever happens, the
+ * delivery ends with one recorded outcome; a new introduction is written in one conditional
+ * transaction and confirmed by at most one email, and a redelivery or retry only finishes what an
+ * earlier attempt left undone.
+ */
+export async function captureDelivery(delivery: InboundDelivery, dependencies: CaptureDependencies): Promise<CaptureResult> {
+  const previous = await dependencies.store.findInbound(delivery.deliveryId);
+  if (previous) return finishEarlierAttempt(previous, dependencies);
+
+  const verdictProblem = verdictRejection(delivery.verdicts, dependencies.policy);
+  if (verdictProblem) return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [verdictProblem] });
+
+  const raw = await dependencies.rawMail.read(delivery.rawLocation);
+  let message: MailMessage;
+  try {
+    message = await dependencies.reader.read(raw);
+  } catch (error) {
+    if (!(error instanceof UnreadableMessageError)) throw error;
+    return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [`unreadable message: ${error.message}`] });
+  }
+
+  const understanding = understandSafely(message, delivery, dependencies.policy);
+  const sender = peopleFrom(message.from)[0] ?? null;
+  const facts = { understanding, sender, message };
+  switch (understanding.kind) {
+    case 'intro':
+      return captureIntroduction(delivery, dependencies, facts);
+    case 'reply':
+      return attachReply(delivery, dependencies, facts);
+    case 'ambiguous':
+      return recordAmbiguous(delivery, dependencies, facts);
+    default:
+      return recordOutcome(delivery, dependencies, { outcome: 'ignored', reasons: understanding.reasons, facts });
+  }
+}
+
+interface MessageFacts {
+  readonly understanding: Understanding;
+  readonly sender: Person | null;
+  readonly message: MailMessage;
+}
+
+async function captureIntroduction(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts): Promise<CaptureResult> {
+  const { understanding, message } = facts;
+  const { store } = dependencies;
+  if (message.messageId) {
+    const existing = await store.findIntroductionIdByMessageIds([message.messageId]);
+    if (existing) {
+      return recordOutcome(delivery, dependencies, {
+        outcome: 'duplicate',
+        reasons: [`this introduction was already captured from another copy of the same message`],
+        introductionId: existing,
+        facts,
+      });
+    }
+  }
+
+  const parentId = await findThread(store, message, understanding);
+  const owner = await findOwningPartner(dependencies.partners, [facts.sender, understanding.forwardedBy, understanding.introducer]);
+  if (!owner) {
+    const who = [facts.sender, understanding.introducer].filter((person): person is Person => person?.address != null).map((person) => person.address);
+    const notPartner = `${[...new Set(who)].join(' and ')} ${who.length > 1 ? 'are' : 'is'} not a registered partner`;
+    if (parentId) return attachReply(delivery, dependencies, facts, parentId, [`introduces new people, but ${notPartner}`]);
+    return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [...understanding.reasons, notPartner], facts });
+  }
+
+  const introducer = understanding.introducer ? contactFrom(understanding.introducer) : null;
+  if (!introducer) return recordOutcome(delivery, dependencies, { outcome: 'ambiguous', reasons: ['the introducer has no email address'], facts });
+  const createdAt = delivery.receivedAt.toISOString();
+  const introduction: Introduction = {
+    id: introductionIdFor(message, delivery),
+    introducer,
+    parties: understanding.parties.map(contactFrom).filter((contact): contact is Contact => contact !== null),
+    forwardedBy: understanding.forwardedBy ? contactFrom(understanding.forwardedBy) : null,
+    owner: owner.email,
+    subject: message.subject,
+    messageId: message.messageId,
+    repliesTo: parentId,
+    status: 'introduced',
+    createdAt,
+    deliveryId: delivery.deliveryId,
+    rawLocation: delivery.rawLocation,
+  };
+  const inbound = inboundRecord(delivery, { outcome: 'captured', reasons: understanding.reasons, introductionId: introduction.id, facts });
+  const saved = await store.saveCapture({
+    introduction,
+    inbound,
+    threadSubjectKey: threadSubjectKey(message.subject),
+    event: {
+      introductionId: introduction.id,
+      at: createdAt,
+      type: 'captured',
+      by: facts.sender?.address ?? introducer.email,
+      how: 'email',
+      detail: introduction.forwardedBy ? `forwarded by ${introduction.forwardedBy.email}` : `captured from "${message.subject}"`,
+      deliveryId: delivery.deliveryId,
+    },
+  });
+  if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(store, delivery.deliveryId), dependencies);
+  if (saved === 'message_exists') {
+    const existing = message.messageId ? await store.findIntroductionIdByMessageIds([message.messageId]) : null;
+    return recordOutcome(delivery, dependencies, {
+      outcome: 'duplicate',
+      reasons: ['this introduction was captured from another copy of the same message at the same moment'],
+      introductionId: existing,
+      facts,
+    });
+  }
+  const email = await sendOnce(captureConfirmationEmail(introduction, owner), { ...dependencies, now: () => dependencies.clock.now() });
+  return { outcome: 'captured', reasons: inbound.reasons, introductionId: introduction.id, repeatDelivery: false, email };
+}
+
+async function attachReply(
+  delivery: InboundDelivery,
+  dependencies: CaptureDependencies,
+  facts: MessageFacts,
+  knownIntroductionId?: string,
+  extraReasons: readonly string[] = [],
+): Promise<CaptureResult> {
+  const introductionId = knownIntroductionId ?? (await findThread(dependencies.store, facts.message, facts.understanding));
+  if (!introductionId) {
+    return recordOutcome(delivery, dependencies, { outcome: 'ignored', reasons: [...facts.understanding.reasons, 'no recorded introduction in this thread'], facts });
+  }
+  const reasons = [...extraReasons, `reply in the thread of introduction ${introductionId}`];
+  const inbound = inboundRecord(delivery, { outcome: 'attached', reasons, introductionId, facts });
+  const saved = await dependencies.store.saveReply({
+    introductionId,
+    messageId: facts.message.messageId,
+    inbound,
+    event: {
+      introductionId,
+      at: delivery.receivedAt.toISOString(),
+      type: 'reply_received',
+      by: facts.sender?.address ?? 'unknown',
+      how: 'reply',
+      detail: facts.message.subject,
+      deliveryId: delivery.deliveryId,
+    },
+  });
+  if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
+  if (saved === 'message_exists') {
+    return recordOutcome(delivery, dependencies, { outcome: 'duplicate', reasons: ['this reply was already recorded from another copy'], introductionId, facts });
+  }
+  return { outcome: 'attached', reasons, introductionId, repeatDelivery: false, email: null };
+}
+
+async function recordAmbiguous(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts): Promise<CaptureResult> {
+  const partner = facts.sender?.address ? await dependencies.partners.getPartner(facts.sender.address) : null;
+  const reasons = partner ? facts.understanding.reasons : [...facts.understanding.reasons, 'the sender is not a registered partner, so no one was told'];
+  const result = await recordOutcome(delivery, dependencies, { outcome: 'ambiguous', reasons, facts });
+  if (result.repeatDelivery || !partner) return result;
+  const email = await sendOnce(needsAttentionEmail(partner, needsAttentionFacts(delivery.deliveryId, facts.message.subject, facts.message.messageId, reasons), dependencies.policy), {
+    ...dependencies,
+    now: () => dependencies.clock.now(),
+  });
+  return { ...result, email };
+}
+
+/**
+ * A delivery seen before: finish whatever the earlier attempt may not have (the email after a
+ * crash between the write and the send); never write or send anything twice.
+ */
+async function finishEarlierAttempt(previous: InboundRecord, dependencies: CaptureDependencies): Promise<CaptureResult> {
+  const result = { outcome: previous.outcome, reasons: previous.reasons, introductionId: previous.introductionId, repeatDelivery: true };
+  const send = { ...dependencies, now: () => dependencies.clock.now() };
+  if (previous.outcome === 'captured' && previous.introductionId) {
+    const introduction = await dependencies.store.getIntroduction(previous.introductionId);
+    const owner = introduction ? await dependencies.partners.getPartner(introduction.owner) : null;
+    if (introduction && owner) return { ...result, email: await sendOnce(captureConfirmationEmail(introduction, owner), send) };
+  }
+  if (previous.outcome === 'ambiguous' && previous.sender) {
+    const partner = await dependencies.partners.getPartner(previous.sender);
+    if (partner) {
+      const email = needsAttentionEmail(partner, needsAttentionFacts(previous.deliveryId, previous.subject, previous.messageId, previous.reasons), dependencies.policy);
+      return { ...result, email: await sendOnce(email, send) };
+    }
+  }
+  return { ...result, email: null };
+}
+
+async function recordOutcome(
+  delivery: InboundDelivery,
+  dependencies: CaptureDependencies,
+  outcome: { outcome: InboundOutcome; reasons: readonly string[]; introductionId?: string | null; facts?: MessageFacts },
+): Promise<CaptureResult> {
+  const inbound = inboundRecord(delivery, outcome);
+  const saved = await dependencies.store.saveOutcome(inbound);
+  if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
+  return { outcome: inbound.outcome, reasons: inbound.reasons, introductionId: inbound.introductionId, repeatDelivery: false, email: null };
+}
+
+function inboundRecord(
+  delivery: InboundDelivery,
+  outcome: { outcome: InboundOutcome; reasons: readonly string[]; introductionId?: string | null; facts?: MessageFacts },
+): InboundRecord {
+  return {
+    deliveryId: delivery.deliveryId,
+    receivedAt: delivery.receivedAt.toISOString(),
+    outcome: outcome.outcome,
+    kind: outcome.facts?.understanding.kind ?? null,
+    reasons: outcome.reasons,
+    introductionId: outcome.introductionId ?? null,
+    messageId: outcome.facts?.message.messageId ?? null,
+    sender: outcome.facts?.sender?.address ?? null,
+    subject: outcome.facts?.message.subject ?? null,
+    rawLocation: delivery.rawLocation,
+    verdicts: delivery.verdicts,
+  };
+}
+
+async function requireInbound(store: CaptureStore, deliveryId: string): Promise<InboundRecord> {
+  const inbound = await store.findInbound(deliveryId);
+  if (!inbound) throw new Error(`delivery ${deliveryId} was reported as recorded but cannot be read back`);
+  return inbound;
+}
+
+function understandSafely(message: MailMessage, delivery: InboundDelivery, policy: CapturePolicy): Understanding {
+  const captureDomain = policy.captureAddress.split('@')[1] ?? '';
+  const envelopeCaptureAddresses = delivery.envelopeRecipients.map((address) => address.toLowerCase()).filter((address) => address.endsWith(`@${captureDomain}`));
+  try {
+    return understandMessage(message, {
+      captureAddresses: new Set([policy.captureAddress, ...envelopeCaptureAddresses]),
+      systemAddresses: new Set(policy.systemAddresses),
+    });
+  } catch (error) {
+    return {
+      kind: 'ambiguous',
+      introducer: null,
+      parties: [],
+      unaddressedParties: [],
+      forwardedBy: null,
+      subject: message.subject,
+      messageId: message.messageId,
+      inReplyTo: message.inReplyTo[0] ?? null,
+      references: [...message.references],
+      reasons: [`the message could not be understood (${error instanceof Error ? error.name : 'error'})`],
+    };
+  }
+}
+
+function verdictRejection(verdicts: SesVerdicts | null, policy: CapturePolicy): string | null {
+  if (!verdicts) return null;
+  if (verdicts.virus === 'FAIL') return 'the virus scan failed';
+  if (policy.rejectOnSpamFail && verdicts.spam === 'FAIL') return 'the spam check failed';
+  if (policy.rejectOnDmarcFail && verdicts.dmarc === 'FAIL') return "the sender's domain failed DMARC, so the sender may be forged";
+  return null;
+}
+
+/** The thread a message continues: by In-Reply-To/References, else by subject among the same people. */
+async function findThread(store: CaptureStore, message: MailMessage, understanding: Understanding): Promise<string | null> {
+  const referenced = [...message.inReplyTo, ...message.references];
+  if (referenced.length > 0) {
+    const byReference = await store.findIntroductionIdByMessageIds(referenced);
+    if (byReference) return byReference;
+  }
+  const subjectKey = threadSubjectKey(message.subject);
+  // Only a message that says it is a reply may join a thread by its subject.
+  if (!subjectKey || !REPLY_SUBJECT.test(message.subject)) return null;
+  const people = new Set(
+    [...peopleFrom(message.from), ...peopleFrom(message.to), ...peopleFrom(message.cc), ...(understanding.introducer ? [understanding.introducer] : [])]
+      .map((person) => person.address)
+      .filter((address): address is string => address !== null),
+  );
+  const candidates = await store.findIntroductionsByThreadSubject(subjectKey);
+  const match = candidates.find((introduction) => {
+    const introPeople = [introduction.introducer.email, ...introduction.parties.map((party) => party.email)];
+    return introPeople.filter((email) => people.has(email)).length >= 2 && introduction.messageId !== message.messageId;
+  });
+  return match?.id ?? null;
+}
+
+async function findOwningPartner(directory: PartnerDirectory, people: readonly (Person | null)[]): Promise<Partner | null> {
+  const seen = new Set<string>();
+  for (const person of people) {
+    if (!person?.address || seen.has(person.address)) continue;
+    seen.add(person.address);
+    const partner = await directory.getPartner(person.address);
+    if (partner) return partner;
+  }
+  return null;
+}
+
+/** Same message, same id: two copies of one introduction (CC and BCC, two capture addresses) collide. */
+function introductionIdFor(message: MailMessage, delivery: InboundDelivery): string {
+  return message.messageId ? deterministicId('message-id', message.messageId) : deterministicId('delivery', delivery.deliveryId);
+}
+
+function needsAttentionFacts(deliveryId: string, subject: string | null, messageId: string | null, reasons: readonly string[]) {
+  return { deliveryId, subject, messageId, reasons };
+}

@@ -1,0 +1,111 @@
+import { escapeHtml } from '../shared/html.ts';
+import type { OutboundEmail } from '../outbound/outbound-email.ts';
+import { contactLabel, type Contact, type Introduction, type Partner } from './model.ts';
+
+/** What every capture email needs to know about the deployment. */
+export interface CaptureEmailSettings {
+  readonly captureAddress: string;
+}
+
+/** "Captured: Jane Doe <> Bob Roe, introduced by Sam Lee" — to the partner who owns the introduction. */
+export function captureConfirmationEmail(introduction: Introduction, owner: Partner): OutboundEmail {
+  const names = introduction.parties.map(contactLabel);
+  const pair = names.length === 2 ? `${names[0]} <> ${names[1]}` : joinNames(names);
+  const introducer = contactLabel(introduction.introducer);
+  const when = formatWhen(introduction.createdAt, owner.timeZone);
+  const partyLines = introduction.parties.map((party) => `  ${contactLabel(party)}${party.name ? ` <${party.email}>` : ''}`);
+  const forwarded = introduction.forwardedBy ? `You forwarded it on ${when}; ` : `Recorded ${when}; `;
+  const text = [
+    `Hi ${firstName(owner)},`,
+    '',
+    `Your introduction is on record:`,
+    '',
+    ...partyLines,
+    `  introduced by ${introducer}${introduction.subject ? ` in "${introduction.subject}"` : ''}`,
+    '',
+    `${forwarded}replies in that thread will be kept with it. Nothing else to do.`,
+    '',
+    `If this isn't an introduction, just ignore this email.`,
+  ].join('\n');
+  const html = page([
+    `<p>Hi ${escapeHtml(firstName(owner))},</p>`,
+    `<p>Your introduction is on record:</p>`,
+    `<ul>${introduction.parties.map((party) => `<li><strong>${escapeHtml(contactLabel(party))}</strong>${party.name ? ` &lt;${escapeHtml(party.email)}&gt;` : ''}</li>`).join('')}</ul>`,
+    `<p>introduced by ${escapeHtml(introducer)}${introduction.subject ? ` in “${escapeHtml(introduction.subject)}”` : ''}</p>`,
+    `<p>${escapeHtml(forwarded)}replies in that thread will be kept with it. Nothing else to do.</p>`,
+    `<p style="color:#666">If this isn't an introduction, just ignore this email.</p>`,
+  ]);
+  return {
+    outboxKey: `capture_confirmation#${introduction.id}`,
+    purpose: 'capture_confirmation',
+    to: [{ email: owner.email, name: owner.name }],
+    subject: `Captured: ${pair}, introduced by ${introducer}`,
+    text,
+    html,
+    inReplyTo: introduction.messageId,
+    references: introduction.messageId ? [introduction.messageId] : [],
+    introductionId: introduction.id,
+  };
+}
+
+/** One email when a partner's message could not be read as an introduction, with what to do. */
+export function needsAttentionEmail(
+  partner: Partner,
+  delivery: { deliveryId: string; subject: string | null; messageId: string | null; reasons: readonly string[] },
+  settings: CaptureEmailSettings,
+): OutboundEmail {
+  const subject = delivery.subject?.trim() || '(no subject)';
+  const why = delivery.reasons.at(-1) ?? 'it did not name two people with email addresses';
+  const ask = `To capture it, reply-all or forward it to ${settings.captureAddress} with both people's email addresses in To or Cc.`;
+  const text = [
+    `Hi ${firstName(partner)},`,
+    '',
+    `I couldn't tell who you introduced in "${subject}": ${why}.`,
+    '',
+    ask,
+  ].join('\n');
+  const html = page([
+    `<p>Hi ${escapeHtml(firstName(partner))},</p>`,
+    `<p>I couldn't tell who you introduced in “${escapeHtml(subject)}”: ${escapeHtml(why)}.</p>`,
+    `<p><strong>${escapeHtml(ask)}</strong></p>`,
+  ]);
+  return {
+    outboxKey: `capture_needs_attention#${delivery.deliveryId}`,
+    purpose: 'capture_needs_attention',
+    to: [{ email: partner.email, name: partner.name }],
+    subject: `Couldn't capture: ${subject}`,
+    text,
+    html,
+    inReplyTo: delivery.messageId,
+    references: delivery.messageId ? [delivery.messageId] : [],
+    introductionId: null,
+  };
+}
+
+function firstName(partner: Partner | Contact): string {
+  const name = partner.name?.trim();
+  return name ? (name.split(/\s+/)[0] ?? name) : 'there';
+}
+
+function joinNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+function formatWhen(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(date);
+  } catch {
+    return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  }
+}
+
+function page(paragraphs: readonly string[]): string {
+  return [
+    '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"></head>',
+    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#222;max-width:560px;margin:0 auto;padding:16px">',
+    ...paragraphs,
+    '</body></html>',
+  ].join('\n');
+}

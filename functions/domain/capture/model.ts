@@ -1,0 +1,86 @@
+import type { MessageKind } from '../message/understand-message.ts';
+import type { Person } from '../message/person.ts';
+
+/** A person with an address, as stored on an introduction. */
+export interface Contact {
+  readonly email: string;
+  readonly name: string | null;
+}
+
+export type IntroductionStatus = 'introduced';
+
+export interface Introduction {
+  readonly id: string;
+  readonly introducer: Contact;
+  readonly parties: readonly Contact[];
+  readonly forwardedBy: Contact | null;
+  /** The registered partner this introduction belongs to: who gets the confirmation. */
+  readonly owner: string;
+  readonly subject: string;
+  /** RFC Message-ID of the message that made the introduction, when it had one. */
+  readonly messageId: string | null;
+  /** The introduction this one was made in reply to, when a reply introduced someone new. */
+  readonly repliesTo: string | null;
+  readonly status: IntroductionStatus;
+  readonly createdAt: string;
+  /** The delivery that created it, and where its raw message is kept. */
+  readonly deliveryId: string;
+  readonly rawLocation: string;
+}
+
+export type IntroductionEventType = 'captured' | 'reply_received';
+
+export interface IntroductionEvent {
+  readonly introductionId: string;
+  readonly at: string;
+  readonly type: IntroductionEventType;
+  /** Who caused it: a person's address, or 'system'. */
+  readonly by: string;
+  readonly how: 'automatic' | 'email' | 'cli' | 'reply';
+  readonly detail: string;
+  /** The delivery this event came from; makes the event's key unique and retries harmless. */
+  readonly deliveryId: string;
+}
+
+/** What became of one delivery to the capture address. Every delivery gets exactly one. */
+export type InboundOutcome = 'captured' | 'attached' | 'duplicate' | 'ignored' | 'ambiguous' | 'rejected';
+
+export interface SesVerdicts {
+  readonly spam: string;
+  readonly virus: string;
+  readonly spf: string;
+  readonly dkim: string;
+  readonly dmarc: string;
+}
+
+export interface InboundRecord {
+  /** SES message id (or the local SMTP delivery id). */
+  readonly deliveryId: string;
+  readonly receivedAt: string;
+  readonly outcome: InboundOutcome;
+  readonly kind: MessageKind | null;
+  readonly reasons: readonly string[];
+  readonly introductionId: string | null;
+  readonly messageId: string | null;
+  readonly sender: string | null;
+  readonly subject: string | null;
+  /** Where the raw message is kept (s3://bucket/key or file path); nothing is ever thrown away. */
+  readonly rawLocation: string;
+  readonly verdicts: SesVerdicts | null;
+}
+
+export interface Partner {
+  readonly email: string;
+  readonly name: string | null;
+  /** IANA time zone, e.g. Europe/London. */
+  readonly timeZone: string;
+  readonly createdAt: string;
+}
+
+export function contactFrom(person: Person): Contact | null {
+  return person.address ? { email: person.address, name: person.name } : null;
+}
+
+export function contactLabel(contact: Contact): string {
+  return contact.name ?? contact.email;
+}

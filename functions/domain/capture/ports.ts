@@ -1,0 +1,48 @@
+import type { MailMessage } from '../message/mail-message.ts';
+import type { InboundRecord, Introduction, IntroductionEvent, Partner } from './model.ts';
+
+export type SaveResult = 'saved' | 'delivery_exists';
+
+/** Persistence the capture needs. Every write is conditional so a retry can never write twice. */
+export interface CaptureStore {
+  findInbound(deliveryId: string): Promise<InboundRecord | null>;
+  /** The introduction that owns any of these Message-IDs (its own, or a reply attached to it). */
+  findIntroductionIdByMessageIds(messageIds: readonly string[]): Promise<string | null>;
+  /** Introductions whose thread has this normalized subject, newest first (fallback threading). */
+  findIntroductionsByThreadSubject(subjectKey: string): Promise<Introduction[]>;
+  getIntroduction(id: string): Promise<Introduction | null>;
+  /**
+   * One transaction: the introduction, its Message-ID, its first event, the partner links and the
+   * inbound record, each conditional on not existing yet.
+   */
+  saveCapture(capture: { introduction: Introduction; event: IntroductionEvent; inbound: InboundRecord; threadSubjectKey: string | null }): Promise<SaveResult | 'message_exists'>;
+  /** One transaction: the reply's Message-ID mapped to the introduction, a history event and the inbound record. */
+  saveReply(reply: { introductionId: string; messageId: string | null; event: IntroductionEvent; inbound: InboundRecord }): Promise<SaveResult | 'message_exists'>;
+  /** Records the outcome of a delivery that changed nothing else (ignored, rejected, duplicate...). */
+  saveOutcome(inbound: InboundRecord): Promise<SaveResult>;
+}
+
+export interface PartnerDirectory {
+  getPartner(email: string): Promise<Partner | null>;
+}
+
+/** Reads the raw message a delivery stored. Rejects with `RawMailMissingError` when it is gone. */
+export interface RawMailSource {
+  read(location: string): Promise<Buffer>;
+}
+
+/** Turns raw MIME into a `MailMessage`. Rejects with `UnreadableMessageError` for mail it cannot read. */
+export interface MessageReader {
+  read(raw: Buffer): Promise<MailMessage>;
+}
+
+export class RawMailMissingError extends Error {
+  override readonly name = 'RawMailMissingError';
+  constructor(readonly location: string) {
+    super(`raw message not found at ${location}`);
+  }
+}
+
+export class UnreadableMessageError extends Error {
+  override readonly name = 'UnreadableMessageError';
+}

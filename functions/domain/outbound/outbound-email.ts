@@ -1,0 +1,65 @@
+import type { Contact } from '../capture/model.ts';
+
+export type EmailPurpose = 'capture_confirmation' | 'capture_needs_attention';
+
+/** An email the system sends, before it becomes MIME. The outbox key makes sending it idempotent. */
+export interface OutboundEmail {
+  /** Deterministic: what the email is for (purpose + subject + period). One key, at most one email. */
+  readonly outboxKey: string;
+  readonly purpose: EmailPurpose;
+  readonly to: readonly Contact[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Thread the email to this message (the introduction's), when there is one. */
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  readonly introductionId: string | null;
+}
+
+export type OutboxClaim = 'claimed' | 'already_sent' | 'in_progress';
+
+export interface Outbox {
+  /**
+   * Claims the right to send this email. `claimed` only for the first caller, or when an earlier
+   * claim's lease ran out without the email being marked sent (that attempt crashed).
+   */
+  claim(email: OutboundEmail, now: Date, leaseUntil: Date): Promise<OutboxClaim>;
+  markSent(outboxKey: string, sentAt: Date, messageId: string): Promise<void>;
+}
+
+export interface MailSender {
+  /** Sends the email; returns the Message-ID it went out with. */
+  send(email: OutboundEmail): Promise<{ messageId: string }>;
+}
+
+/** Another attempt holds the claim right now; retry later rather than risk a second email. */
+export class EmailInProgressError extends Error {
+  override readonly name = 'EmailInProgressError';
+  constructor(readonly outboxKey: string) {
+    super(`email ${outboxKey} is being sent by another attempt`);
+  }
+}
+
+/**
+ * How long a claim protects an email while it is being sent. Longer than one send takes, shorter
+ * than Lambda's first asynchronous retry (about a minute), so a crashed attempt's retry can send.
+ */
+export const OUTBOX_CLAIM_LEASE_MS = 45_000;
+
+export interface SendOnceDependencies {
+  readonly outbox: Outbox;
+  readonly sender: MailSender;
+  readonly now: () => Date;
+}
+
+/** Sends an email at most once per outbox key (see `Outbox.claim` for the crash window). */
+export async function sendOnce(email: OutboundEmail, dependencies: SendOnceDependencies): Promise<'sent' | 'already_sent'> {
+  const now = dependencies.now();
+  const claim = await dependencies.outbox.claim(email, now, new Date(now.getTime() + OUTBOX_CLAIM_LEASE_MS));
+  if (claim === 'already_sent') return 'already_sent';
+  if (claim === 'in_progress') throw new EmailInProgressError(email.outboxKey);
+  const { messageId } = await dependencies.sender.send(email);
+  await dependencies.outbox.markSent(email.outboxKey, dependencies.now(), messageId);
+  return 'sent';
+}
