@@ -1,0 +1,135 @@
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { parseReferConfig } from './config.ts';
+import { CapturePipeline } from './constructs/capture-pipeline.ts';
+import { DataTable } from './constructs/data-table.ts';
+import { MailStore } from './constructs/mail-store.ts';
+
+/**
+ * Props for `ReferStack`. The configuration fields are validated (and defaulted) with
+ * `parseReferConfig`; an invalid value fails synth with a message naming the setting.
+ */
+export interface ReferStackProps extends StackProps {
+  /**
+   * The domain SES receives mail for and sends from.
+   *
+   * @default 'in.example.com'
+   */
+  readonly captureDomain?: string;
+
+  /**
+   * The address partners CC.
+   *
+   * @default `intro@${captureDomain}`
+   */
+  readonly captureAddress?: string;
+
+  /**
+   * The From of outbound mail.
+   *
+   * @default `follow-up@${captureDomain}`
+   */
+  readonly senderAddress?: string;
+
+  /**
+   * Days raw MIME is kept in S3.
+   *
+   * @default 90
+   */
+  readonly rawMailRetentionDays?: number;
+
+  /**
+   * Reject a capture when SES's spam or virus verdict is FAIL.
+   *
+   * @default true
+   */
+  readonly rejectOnSpamFail?: boolean;
+
+  /**
+   * Reject a capture when SES's DMARC verdict is FAIL.
+   *
+   * @default true
+   */
+  readonly rejectOnDmarcFail?: boolean;
+
+  /**
+   * Handler module of the capture function, relative to the repository root.
+   *
+   * @default 'functions/handlers/capture.ts'
+   */
+  readonly captureHandlerEntry?: string;
+}
+
+/**
+ * The referral follow-through stack: raw mail store, data table, the sending identity of the
+ * capture domain and the inbound capture pipeline.
+ */
+export class ReferStack extends Stack {
+  /** Raw MIME bucket and its access-log bucket. */
+  public readonly mailStore: MailStore;
+
+  /** The single DynamoDB table. */
+  public readonly dataTable: DataTable;
+
+  /** SES identity of the capture domain (verify it with the DKIM records from the outputs). */
+  public readonly captureDomainIdentity: ses.EmailIdentity;
+
+  /** Receipt rule, capture function and its dead-letter queue. */
+  public readonly capture: CapturePipeline;
+
+  public constructor(scope: Construct, id: string, props: ReferStackProps = {}) {
+    super(scope, id, {
+      description: 'Referral follow-through: capture of introductions sent to the capture address',
+      ...props,
+    });
+    const config = parseReferConfig({
+      captureDomain: props.captureDomain,
+      captureAddress: props.captureAddress,
+      senderAddress: props.senderAddress,
+      rawMailRetentionDays: props.rawMailRetentionDays,
+      rejectOnSpamFail: props.rejectOnSpamFail,
+      rejectOnDmarcFail: props.rejectOnDmarcFail,
+    });
+
+    this.mailStore = new MailStore(this, 'MailStore', { rawMailRetentionDays: config.rawMailRetentionDays });
+    this.dataTable = new DataTable(this, 'Data');
+    this.captureDomainIdentity = new ses.EmailIdentity(this, 'CaptureDomainIdentity', {
+      identity: ses.Identity.domain(config.captureDomain),
+    });
+    this.capture = new CapturePipeline(this, 'Capture', {
+      rawMailBucket: this.mailStore.bucket,
+      table: this.dataTable,
+      senderIdentity: this.captureDomainIdentity,
+      captureAddress: config.captureAddress,
+      senderAddress: config.senderAddress,
+      rejectOnSpamFail: config.rejectOnSpamFail,
+      rejectOnDmarcFail: config.rejectOnDmarcFail,
+      entry: props.captureHandlerEntry,
+    });
+
+    new CfnOutput(this, 'ReceiptRuleSetName', {
+      description: 'Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
+      value: this.capture.receiptRuleSet.receiptRuleSetName,
+    });
+    new CfnOutput(this, 'CaptureAddress', { value: config.captureAddress });
+    new CfnOutput(this, 'InboundMxRecord', {
+      description: `MX record of ${config.captureDomain} so SES receives its mail`,
+      value: `10 inbound-smtp.${Aws.REGION}.amazonaws.com`,
+    });
+    const dkim = [
+      [this.captureDomainIdentity.dkimDnsTokenName1, this.captureDomainIdentity.dkimDnsTokenValue1],
+      [this.captureDomainIdentity.dkimDnsTokenName2, this.captureDomainIdentity.dkimDnsTokenValue2],
+      [this.captureDomainIdentity.dkimDnsTokenName3, this.captureDomainIdentity.dkimDnsTokenValue3],
+    ] as const;
+    dkim.forEach(([name, value], index) => {
+      new CfnOutput(this, `DkimCnameRecord${index + 1}`, {
+        description: `DKIM CNAME ${index + 1} of 3 that verifies ${config.captureDomain} in SES`,
+        value: `${name} CNAME ${value}`,
+      });
+    });
+    new CfnOutput(this, 'TableName', { value: this.dataTable.table.tableName });
+    new CfnOutput(this, 'RawMailBucketName', { value: this.mailStore.bucket.bucketName });
+    new CfnOutput(this, 'CaptureDeadLetterQueueUrl', { value: this.capture.deadLetterQueue.queueUrl });
+  }
+}
