@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { esmRequireBanner } from '../../lib/constructs/refer-function.ts';
+import { captureHandlerExists, captureHandlerPath, projectRoot } from './support.ts';
+
+const run = promisify(execFile);
+
+interface AssetManifest {
+  files: Record<string, { displayName?: string; source: { path: string; packaging?: string } }>;
+}
+
+describe('cdk synth (CLI, real bundling, no AWS credentials)', () => {
+  it('synthesizes the app and bundles the capture handler as an ESM module with a source map', async (context) => {
+    if (!captureHandlerExists) {
+      context.skip(`${captureHandlerPath} does not exist yet, so there is nothing to bundle`);
+    }
+    const outdir = mkdtempSync(join(tmpdir(), 'refer-synth-'));
+    try {
+      // No AWS_* variables at all: synth must work offline for anyone.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+      await run(
+        join(projectRoot, 'node_modules/.bin/cdk'),
+        ['synth', '--no-notices', '--quiet', '--output', outdir],
+        {
+          cwd: projectRoot,
+          env: { ...env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+          timeout: 120_000,
+        },
+      );
+
+      expect(existsSync(join(outdir, 'Refer.template.json'))).toBe(true);
+      const manifest = JSON.parse(readFileSync(join(outdir, 'Refer.assets.json'), 'utf8')) as AssetManifest;
+      const bundles = Object.values(manifest.files)
+        .filter((file) => file.source.packaging === 'zip')
+        .map((file) => join(outdir, file.source.path));
+      expect(bundles).toHaveLength(1);
+      const bundle = bundles[0] as string;
+      const code = readFileSync(join(bundle, 'index.mjs'), 'utf8');
+      expect(code.startsWith(esmRequireBanner)).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
+      expect(statSync(join(bundle, 'index.mjs.map')).size).toBeGreaterThan(0);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
