@@ -111,8 +111,8 @@ async function captureIntroduction(delivery: InboundDelivery, dependencies: Capt
   const parentId = await findThread(store, message, understanding);
   const owner = await findOwningPartner(dependencies.partners, [facts.sender, understanding.forwardedBy, understanding.introducer]);
   if (!owner) {
-    const who = [facts.sender, understanding.introducer].filter((person): person is Person => person?.address != null).map((person) => person.address);
-    const notPartner = `${[...new Set(who)].join(' and ')} ${who.length > 1 ? 'are' : 'is'} not a registered partner`;
+    const who = [...new Set([facts.sender, understanding.introducer].filter((person): person is Person => person?.address != null).map((person) => person.address))];
+    const notPartner = `${who.join(' and ')} ${who.length > 1 ? 'are' : 'is'} not a registered partner`;
     if (parentId) return attachReply(delivery, dependencies, facts, parentId, [`introduces new people, but ${notPartner}`]);
     return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [...understanding.reasons, notPartner], facts });
   }
