@@ -2,5 +2,8 @@
 // Entry point for `npx refer`: registers tsx so the TypeScript CLI runs without a build step.
 import { register } from 'tsx/esm/api';
 
+// The AWS SDK warns on every start under Node 20 (Lambda runs 22+); the warning is noise for CLI users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 register();
 await import('./refer.ts');

@@ -1,1 +1,237 @@
-console.log("hello", process.argv.slice(2))
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createTransport } from 'nodemailer';
+import { DynamoIntroductionQueries } from '../functions/adapters/dynamodb/introduction-queries.ts';
+import { DynamoOutbox } from '../functions/adapters/dynamodb/outbox-store.ts';
+import { DynamoPartnerStore } from '../functions/adapters/dynamodb/partner-store.ts';
+import { parseMail } from '../functions/adapters/mail/parse-mail.ts';
+import { normalizeAddress } from '../functions/domain/message/person.ts';
+import { localModeBanner, startLocalMode } from '../functions/local/local-mode.ts';
+import { localPaths, readLocalSettings } from '../functions/local/local-settings.ts';
+import { readRunningLocalMode } from '../functions/local/runtime-file.ts';
+import { describeParse, parseFile } from './cli/parse-command.ts';
+import { inboundRecord, introductionRecord, outboxRecord, partnerRecord } from './cli/records.ts';
+import { openStore, type OpenStore } from './cli/store-connection.ts';
+
+const USAGE = `refer — referral follow-through
+
+Usage:
+  refer start                                   run the whole system locally (same as npm start)
+  refer parse FILE... [--envelope-to ADDRESS] [--json]
+                                                what each message is: intro, reply, auto_reply, bounce,
+                                                bulk, calendar, not_intro or ambiguous, and who is in it
+  refer send FILE... [--envelope-to ADDRESS]    deliver .eml files to the running local mode by SMTP
+  refer partner add EMAIL [--name NAME] [--tz IANA_ZONE]
+  refer partner list [--json]
+  refer partner remove EMAIL
+  refer intros list [--json]                    introductions captured, oldest first
+  refer inbound list [--json]                   every message received and what became of it
+  refer outbox list [--json]                    every email the system sent
+
+The list and partner commands use the running local mode's DynamoDB Local, or TABLE_NAME on AWS
+when it is set, or else the local data in .data/ directly.`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'parse':
+      return parse(rest);
+    case 'send':
+      return send(rest);
+    case 'partner':
+      return partner(rest);
+    case 'intros':
+      return list(rest, 'intros');
+    case 'inbound':
+      return list(rest, 'inbound');
+    case 'outbox':
+      return list(rest, 'outbox');
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function start(): Promise<number> {
+  const settings = readLocalSettings(process.env);
+  const startedAt = Date.now();
+  process.stdout.write('Starting local mode (DynamoDB Local, SMTP capture)...\n');
+  const running = await startLocalMode(settings);
+  process.stdout.write(localModeBanner(settings, running, Date.now() - startedAt));
+  await new Promise<void>((resolve) => {
+    const shutdown = () => {
+      process.stdout.write('\nStopping local mode...\n');
+      running.stop().then(resolve, (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  process.stdout.write('Stopped. Data is kept in .data/.\n');
+  return 0;
+}
+
+async function parse(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean' }, 'envelope-to': { type: 'string', multiple: true } } });
+  if (positionals.length === 0) throw new UsageError('parse needs at least one file');
+  const settings = readLocalSettings(process.env);
+  const options = {
+    captureAddress: process.env.CAPTURE_ADDRESS ?? settings.captureAddress,
+    systemAddresses: [process.env.SENDER_ADDRESS ?? settings.senderAddress],
+    envelopeTo: values['envelope-to'] ?? [],
+  };
+  let failures = 0;
+  for (const file of positionals) {
+    try {
+      const { record, understanding } = await parseFile(file, options);
+      process.stdout.write(values.json ? `${JSON.stringify(record)}\n` : `${describeParse(record, understanding)}\n\n`);
+    } catch (error) {
+      failures += 1;
+      const message = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+      if (values.json) process.stdout.write(`${JSON.stringify({ file, error: message })}\n`);
+      else process.stderr.write(`${file}: ${message}\n`);
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+async function send(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { 'envelope-to': { type: 'string', multiple: true } } });
+  if (positionals.length === 0) throw new UsageError('send needs at least one .eml file');
+  const settings = readLocalSettings(process.env);
+  const running = await readRunningLocalMode(localPaths(settings).runtimeFile);
+  if (!running) throw new UsageError('local mode is not running; start it with `npm start` in another terminal');
+  const transport = createTransport({ host: '127.0.0.1', port: running.smtpPort, secure: false, ignoreTLS: true });
+  try {
+    for (const file of positionals) {
+      const raw = await readFile(file);
+      const message = await parseMail(raw).catch(() => null);
+      const from = normalizeAddress(message?.from[0]?.address) ?? 'someone@example.com';
+      const info = await transport.sendMail({ envelope: { from, to: values['envelope-to'] ?? [running.captureAddress] }, raw });
+      process.stdout.write(`${file}: ${info.response.replace(/^250\s*/, '')}\n`);
+    }
+  } finally {
+    transport.close();
+  }
+  return 0;
+}
+
+async function partner(args: readonly string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (action === 'list') {
+    return withStore(async (store) => {
+      const partners = await new DynamoPartnerStore(store.connection).listPartners();
+      if (values.json) for (const item of partners) process.stdout.write(`${JSON.stringify(partnerRecord(item))}\n`);
+      else if (partners.length === 0) process.stdout.write('No partners yet. Add one: npx refer partner add EMAIL --name NAME --tz ZONE\n');
+      else for (const item of partners) process.stdout.write(`${item.email}  ${item.name ?? ''}  ${item.timeZone}\n`);
+      return 0;
+    });
+  }
+  const email = normalizeAddress(positionals[0]);
+  if (action !== 'add' && action !== 'remove') throw new UsageError('partner needs add, list or remove');
+  if (!email) throw new UsageError(`partner ${action} needs a valid email address`);
+  if (action === 'remove') {
+    return withStore(async (store) => {
+      const removed = await new DynamoPartnerStore(store.connection).removePartner(email);
+      process.stdout.write(removed ? `Removed partner ${email}. Their introductions stay on record.\n` : `${email} is not a partner.\n`);
+      return removed ? 0 : 1;
+    });
+  }
+  const timeZone = values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isTimeZone(timeZone)) throw new UsageError(`"${timeZone}" is not an IANA time zone (for example Europe/London or America/New_York)`);
+  const name = values.name?.replace(/[\r\n]+/g, ' ').trim() || null;
+  return withStore(async (store) => {
+    const result = await new DynamoPartnerStore(store.connection).savePartner({ email, name, timeZone, createdAt: new Date().toISOString() });
+    process.stdout.write(`${result === 'added' ? 'Added' : 'Updated'} partner ${email}${name ? ` (${name})` : ''}, time zone ${timeZone}.\n`);
+    return 0;
+  });
+}
+
+async function list(args: readonly string[], what: 'intros' | 'inbound' | 'outbox'): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'list') throw new UsageError(`${what} needs list`);
+  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+  return withStore(async (store) => {
+    const lines = await listLines(store, what);
+    const output = values.json ? lines.map((line) => JSON.stringify(line.record)) : lines.map((line) => line.text);
+    if (output.length === 0 && !values.json) process.stdout.write(`Nothing yet (reading ${store.description}).\n`);
+    for (const line of output) process.stdout.write(`${line}\n`);
+    return 0;
+  });
+}
+
+async function listLines(store: OpenStore, what: 'intros' | 'inbound' | 'outbox'): Promise<{ record: object; text: string }[]> {
+  const queries = new DynamoIntroductionQueries(store.connection);
+  if (what === 'intros') {
+    return (await queries.listIntroductions()).map(introductionRecord).map((record) => ({
+      record,
+      text: `${record.createdAt}  ${record.introducer} introduced ${record.parties.join(' and ')}  [${record.status}]  ${record.subject}`,
+    }));
+  }
+  if (what === 'inbound') {
+    return (await queries.listInbound()).map(inboundRecord).map((record) => ({
+      record,
+      text: `${record.receivedAt}  ${record.outcome.padEnd(9)} ${record.sender ?? '—'}  ${record.subject ?? ''}\n    ${record.reasons.join('; ')}`,
+    }));
+  }
+  return (await new DynamoOutbox(store.connection).list()).map(outboxRecord).map((record) => ({
+    record,
+    text: `${record.sentAt ?? 'sending'}  to ${record.to.join(', ')}  [${record.purpose}]  ${record.subject}`,
+  }));
+}
+
+async function withStore(action: (store: OpenStore) => Promise<number>): Promise<number> {
+  const store = await openStore();
+  try {
+    return await action(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Errors a user can act on: print the message alone, not a stack trace. */
+const USER_FACING_ERRORS = new Set(['UsageError', 'PortInUseError', 'LocalModeAlreadyRunningError', 'SettingsError']);
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const code = error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : '';
+    if (error instanceof Error && (USER_FACING_ERRORS.has(error.name) || code.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`refer: ${error.message}\n`);
+      if (error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) process.stderr.write('Run `npx refer help` for usage.\n');
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`refer: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

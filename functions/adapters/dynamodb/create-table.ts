@@ -3,7 +3,6 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
-  waitUntilTableExists,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { keyAttributeNames, tableDesign } from './table-design.ts';
@@ -33,7 +32,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         })),
       }),
     );
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
+    await waitUntilActive(client, tableName);
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -44,4 +43,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   }
+}
+
+/** DynamoDB Local creates tables at once; the SDK waiter would still sleep a second per check. */
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`table ${tableName} did not become active`);
 }

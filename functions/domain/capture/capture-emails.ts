@@ -1,6 +1,8 @@
 import { escapeHtml } from '../shared/html.ts';
+import { deterministicId } from '../shared/ids.ts';
 import type { OutboundEmail } from '../outbound/outbound-email.ts';
-import { contactLabel, type Contact, type Introduction, type Partner } from './model.ts';
+import { naturalName } from '../message/person.ts';
+import { contactLabel, nameFromAddress, type Contact, type Introduction, type Partner } from './model.ts';
 
 /** What every capture email needs to know about the deployment. */
 export interface CaptureEmailSettings {
@@ -9,46 +11,40 @@ export interface CaptureEmailSettings {
 
 /** "Captured: Jane Doe <> Bob Roe, introduced by Sam Lee" — to the partner who owns the introduction. */
 export function captureConfirmationEmail(introduction: Introduction, owner: Partner): OutboundEmail {
-  const names = introduction.parties.map(contactLabel);
+  // The partner's registered name beats anything read off a message.
+  const label = (contact: Contact) => (contact.email === owner.email && owner.name ? owner.name : contactLabel(contact));
+  const names = introduction.parties.map(label);
   const pair = names.length === 2 ? `${names[0]} <> ${names[1]}` : joinNames(names);
-  const introducer = contactLabel(introduction.introducer);
-  const when = formatWhen(introduction.createdAt, owner.timeZone);
-  const partyLines = introduction.parties.map((party) => `  ${contactLabel(party)}${party.name ? ` <${party.email}>` : ''}`);
-  const forwarded = introduction.forwardedBy ? `You forwarded it on ${when}; ` : `Recorded ${when}; `;
-  const text = [
-    `Hi ${firstName(owner)},`,
-    '',
-    `Your introduction is on record:`,
-    '',
-    ...partyLines,
-    `  introduced by ${introducer}${introduction.subject ? ` in "${introduction.subject}"` : ''}`,
-    '',
-    `${forwarded}replies in that thread will be kept with it. Nothing else to do.`,
-    '',
-    `If this isn't an introduction, just ignore this email.`,
-  ].join('\n');
-  const html = page([
-    `<p>Hi ${escapeHtml(firstName(owner))},</p>`,
-    `<p>Your introduction is on record:</p>`,
-    `<ul>${introduction.parties.map((party) => `<li><strong>${escapeHtml(contactLabel(party))}</strong>${party.name ? ` &lt;${escapeHtml(party.email)}&gt;` : ''}</li>`).join('')}</ul>`,
-    `<p>introduced by ${escapeHtml(introducer)}${introduction.subject ? ` in “${escapeHtml(introduction.subject)}”` : ''}</p>`,
-    `<p>${escapeHtml(forwarded)}replies in that thread will be kept with it. Nothing else to do.</p>`,
-    `<p style="color:#666">If this isn't an introduction, just ignore this email.</p>`,
-  ]);
+  const introducer = label(introduction.introducer);
+  const context = [introduction.subject ? `“${introduction.subject}”` : null, formatWhen(introduction.createdAt, owner.timeZone)].filter(Boolean).join(', ');
+  const withAddress = (contact: Contact) => `${label(contact)} <${contact.email}>`;
+  const others = introduction.parties.filter((party) => party.email !== owner.email);
+  const what =
+    introduction.introducer.email === owner.email
+      ? `you introduced ${joinNames(introduction.parties.map(withAddress))}`
+      : others.length < introduction.parties.length
+        ? `${introducer} introduced you to ${joinNames(others.map(withAddress))}`
+        : `${introducer} introduced ${joinNames(introduction.parties.map(withAddress))}`;
+  const sentence = `Got it: ${what} (${context}).`;
+  const followUp = `It's on record, and replies in that thread will be kept with it. Nothing else to do.`;
   return {
     outboxKey: `capture_confirmation#${introduction.id}`,
     purpose: 'capture_confirmation',
     to: [{ email: owner.email, name: owner.name }],
     subject: `Captured: ${pair}, introduced by ${introducer}`,
-    text,
-    html,
+    text: [`Hi ${firstName(owner)},`, '', sentence, '', followUp].join('\n'),
+    html: page([`<p>Hi ${escapeHtml(firstName(owner))},</p>`, `<p>${escapeHtml(sentence)}</p>`, `<p>${escapeHtml(followUp)}</p>`]),
     inReplyTo: introduction.messageId,
     references: introduction.messageId ? [introduction.messageId] : [],
     introductionId: introduction.id,
   };
 }
 
-/** One email when a partner's message could not be read as an introduction, with what to do. */
+/**
+ * One email when a partner's message could not be read as an introduction, with what to do. One per
+ * message: copies of it (CC and BCC, two capture addresses) arrive as separate deliveries but ask
+ * the same question, so the outbox key follows the Message-ID when there is one.
+ */
 export function needsAttentionEmail(
   partner: Partner,
   delivery: { deliveryId: string; subject: string | null; messageId: string | null; reasons: readonly string[] },
@@ -70,7 +66,7 @@ export function needsAttentionEmail(
     `<p><strong>${escapeHtml(ask)}</strong></p>`,
   ]);
   return {
-    outboxKey: `capture_needs_attention#${delivery.deliveryId}`,
+    outboxKey: `capture_needs_attention#${delivery.messageId ? deterministicId('message-id', delivery.messageId) : delivery.deliveryId}`,
     purpose: 'capture_needs_attention',
     to: [{ email: partner.email, name: partner.name }],
     subject: `Couldn't capture: ${subject}`,
@@ -83,7 +79,7 @@ export function needsAttentionEmail(
 }
 
 function firstName(partner: Partner | Contact): string {
-  const name = partner.name?.trim();
+  const name = partner.name?.trim() ? naturalName(partner.name) : nameFromAddress(partner.email);
   return name ? (name.split(/\s+/)[0] ?? name) : 'there';
 }
 

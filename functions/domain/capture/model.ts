@@ -1,5 +1,5 @@
 import type { MessageKind } from '../message/understand-message.ts';
-import type { Person } from '../message/person.ts';
+import { naturalName, type Person } from '../message/person.ts';
 
 /** A person with an address, as stored on an introduction. */
 export interface Contact {
@@ -81,6 +81,15 @@ export function contactFrom(person: Person): Contact | null {
   return person.address ? { email: person.address, name: person.name } : null;
 }
 
+/** How to name someone in an email: their display name, else a name read off jane.doe@..., else the address. */
 export function contactLabel(contact: Contact): string {
-  return contact.name ?? contact.email;
+  return contact.name ? naturalName(contact.name) : (nameFromAddress(contact.email) ?? contact.email);
+}
+
+/** "Jane Doe" from jane.doe@example.com or jane_doe@...; null when the local part is not two or three name-like words. */
+export function nameFromAddress(email: string): string | null {
+  const words = (email.split('@')[0] ?? '').split(/[._]/);
+  if (words.length < 2 || words.length > 3 || !words.every((word) => /^[a-z]{2,}(-[a-z]{2,})?$/i.test(word))) return null;
+  const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
+  return words.map((word) => word.split('-').map(capitalize).join('-')).join(' ');
 }

@@ -80,7 +80,7 @@ export function compactLocalPart(person: Person): string | null {
 
 /** A short label for people-facing text: the display name if any, else the address. */
 export function personLabel(person: Person): string {
-  return person.name ?? person.address ?? 'someone';
+  return person.name ? naturalName(person.name) : (person.address ?? 'someone');
 }
 
 /** "First Last" from "Last, First M." display names; other names unchanged. */

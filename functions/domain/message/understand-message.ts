@@ -53,7 +53,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   const automated = classifyAutomated(message, { addresses: systemAddresses });
   if (automated) {
     const kind: MessageKind = automated.kind === 'own' ? 'not_intro' : automated.kind;
-    return { ...base, kind, introducer: sender, parties: [], unaddressedParties: [], forwardedBy: null, reasons: [automated.reason] };
+    return { ...base, kind, introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: [automated.reason] };
   }
   if (!sender?.address) {
     return { ...base, kind: 'ambiguous', introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: ['the message has no sender address'] };
@@ -74,7 +74,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
     return {
       ...base,
       kind: strong ? 'ambiguous' : 'not_intro',
-      introducer: sender,
+      introducer: strong ? sender : null,
       parties: [],
       unaddressedParties: [],
       forwardedBy: null,
@@ -99,7 +99,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   if (!strong && !(weak && mentioned.length > 0)) {
     const kind: MessageKind = isReply ? 'reply' : 'not_intro';
     reasons.push(isReply ? 'a reply in a thread that introduces no one new' : 'no introduction language naming the people on the message');
-    return { ...base, kind, introducer: sender, parties: [], unaddressedParties: [], forwardedBy: null, reasons };
+    return { ...base, kind, introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons };
   }
 
   reasons.push(cueReason(strong ?? weak));
@@ -147,7 +147,8 @@ function withParties(
     `only ${parties.length} of the people introduced ${parties.length === 1 ? 'has' : 'have'} an email address` +
       (missing.length > 0 ? `; no address for ${missing.join(', ')}` : ''),
   );
-  return { ...understanding, kind: ambiguousWhenShort ? 'ambiguous' : 'not_intro', parties, unaddressedParties, reasons };
+  if (!ambiguousWhenShort) return { ...understanding, kind: 'not_intro', introducer: null, forwardedBy: null, parties: [], unaddressedParties: [], reasons };
+  return { ...understanding, kind: 'ambiguous', parties, unaddressedParties, reasons };
 }
 
 /** The message being forwarded: an attached message/rfc822, or the first quoted block of a forward. */

@@ -1,0 +1,24 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RawMailMissingError, type RawMailSource } from '../../domain/capture/ports.ts';
+
+/** Local mode's stand-in for the raw-mail bucket: one .eml file per delivery, kept. */
+export class FileRawMailStore implements RawMailSource {
+  constructor(private readonly directory: string) {}
+
+  async store(deliveryId: string, raw: Buffer): Promise<string> {
+    await mkdir(this.directory, { recursive: true });
+    const path = join(this.directory, `${deliveryId}.eml`);
+    await writeFile(path, raw);
+    return path;
+  }
+
+  async read(location: string): Promise<Buffer> {
+    try {
+      return await readFile(location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RawMailMissingError(location);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { relative } from 'node:path';
+import { captureDelivery } from '../domain/capture/capture-delivery.ts';
+import { ensureTable } from '../adapters/dynamodb/create-table.ts';
+import { createDocumentClient, type DynamoConnection } from '../adapters/dynamodb/document-client.ts';
+import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
+import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
+import { captureDependencies } from '../shared/capture-wiring.ts';
+import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
+import { localPaths, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
+import { readRunningLocalMode, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { PortInUseError, startSmtpInbound, type RunningSmtpInbound } from './smtp-inbound.ts';
+
+export interface RunningLocalMode {
+  readonly dynamoEndpoint: string;
+  readonly smtpPort: number;
+  readonly connection: DynamoConnection;
+  stop(): Promise<void>;
+}
+
+export class LocalModeAlreadyRunningError extends Error {
+  override readonly name = 'LocalModeAlreadyRunningError';
+}
+
+/**
+ * The whole system on this machine: DynamoDB Local (data kept in .data/), the SMTP capture server
+ * playing SES inbound, raw mail kept on disk, outgoing mail written to an outbox folder. The same
+ * capture use case and adapters as on Lambda; only raw-mail storage and sending differ.
+ */
+export async function startLocalMode(settings: LocalSettings): Promise<RunningLocalMode> {
+  const paths = localPaths(settings);
+  const running = await readRunningLocalMode(paths.runtimeFile);
+  if (running) throw new LocalModeAlreadyRunningError(`Local mode is already running (process ${running.pid}); stop it with Ctrl-C in its terminal first.`);
+  // Fail on a taken port before spending seconds starting DynamoDB Local.
+  if (await isPortInUse(settings.smtpPort)) throw new PortInUseError(settings.smtpPort, 'SMTP capture server', 'REFER_SMTP_PORT');
+  if (settings.dynamoPort !== undefined && (await isPortInUse(settings.dynamoPort))) {
+    throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
+  }
+
+  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound } = {};
+  const stop = async () => {
+    await started.smtp?.stop();
+    await started.dynamo?.stop();
+    await removeRuntimeFile(paths.runtimeFile);
+  };
+  try {
+    started.dynamo = await startDynamoDbLocal({ dataDirectory: paths.dynamo, ...(settings.dynamoPort ? { port: settings.dynamoPort } : {}) });
+    const raw = new DynamoDBClient({ endpoint: started.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ensureTable(raw, settings.tableName);
+    raw.destroy();
+
+    const connection = { client: createDocumentClient({ endpoint: started.dynamo.endpoint }), tableName: settings.tableName };
+    const rawMail = new FileRawMailStore(paths.inbound);
+    const dependencies = captureDependencies({
+      connection,
+      rawMail,
+      sender: new OutboxFolderSender(paths.outbox, { address: settings.senderAddress, name: settings.senderName }),
+      policy: { captureAddress: settings.captureAddress, systemAddresses: [settings.senderAddress], rejectOnSpamFail: true, rejectOnDmarcFail: true },
+    });
+    started.smtp = await startSmtpInbound({
+      port: settings.smtpPort,
+      captureDomain: settings.captureAddress.split('@')[1] ?? 'refer.local',
+      onMessage: async (message) => {
+        const rawLocation = await rawMail.store(message.deliveryId, message.raw);
+        const result = await captureDelivery(
+          { deliveryId: message.deliveryId, receivedAt: message.receivedAt, envelopeRecipients: message.envelopeRecipients, verdicts: null, rawLocation },
+          dependencies,
+        );
+        return `OK ${result.outcome}${result.introductionId ? ` ${result.introductionId}` : ''}`;
+      },
+    });
+    await writeRuntimeFile(paths.runtimeFile, {
+      pid: process.pid,
+      dynamoEndpoint: started.dynamo.endpoint,
+      tableName: settings.tableName,
+      smtpPort: started.smtp.port,
+      captureAddress: settings.captureAddress,
+      startedAt: new Date().toISOString(),
+    });
+    return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, connection, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export function localModeBanner(settings: LocalSettings, running: RunningLocalMode, startupMs: number): string {
+  const paths = localPaths(settings);
+  const show = (path: string) => relative(process.cwd(), path) || '.';
+  return [
+    '',
+    `Referral follow-through is running locally (ready in ${(startupMs / 1000).toFixed(1)} s)`,
+    '',
+    `  Capture address  ${settings.captureAddress}  (SMTP on 127.0.0.1:${running.smtpPort})`,
+    `  DynamoDB Local   ${running.dynamoEndpoint}  (data kept in ${show(paths.dynamo)}/)`,
+    `  Raw mail         ${show(paths.inbound)}/`,
+    `  Sent mail        ${show(paths.outbox)}/  (one .eml per email)`,
+    '',
+    'Try it, in another terminal:',
+    `  npx refer partner add you@example.com --name "Your Name" --tz Europe/London`,
+    `  npx refer send path/to/introduction.eml      (sent to ${settings.captureAddress} by SMTP)`,
+    '  npx refer intros list',
+    '  npx refer outbox list',
+    '',
+    `Any mail client works too: SMTP server 127.0.0.1, port ${running.smtpPort}, no login; put ${settings.captureAddress} in Cc or Bcc.`,
+    'Stop with Ctrl-C.',
+    '',
+  ].join('\n');
+}
+
+export { PROJECT_ROOT };
