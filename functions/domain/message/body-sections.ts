@@ -165,7 +165,7 @@ function readQuotedMessage(lines: readonly string[], start: BlockStart, end: num
 
   if (start.marker === 'attribution') {
     const attribution = [lines[index] ?? '', ATTRIBUTION_END.test(lines[index] ?? '') ? '' : (lines[index + 1] ?? '')].join(' ');
-    fields.from = attribution.replace(/^[>\s]*\S+\s+/, '').replace(ATTRIBUTION_END, '');
+    fields.from = attributionSender(attribution.replace(ATTRIBUTION_END, ''));
     index += ATTRIBUTION_END.test(lines[index] ?? '') ? 1 : 2;
   } else {
     const lotus = LOTUS_SENDER_LINE.exec(lines[index] ?? '');
@@ -205,4 +205,14 @@ function readQuotedMessage(lines: readonly string[], start: BlockStart, end: num
     subject: fields.subject ?? null,
     body,
   };
+}
+
+/** The sender named in "On Tue, 5 May 2020 at 10:00, Jane Doe <jane@x.com> wrote:", as an address-list value. */
+function attributionSender(attribution: string): string {
+  const mailbox = /(?:"([^"]{1,200})"|([^,"<>]{1,200}))?\s*<([^<>\s]{1,300}@[^<>\s]{1,300})>/.exec(attribution);
+  if (mailbox) return `${(mailbox[1] ?? mailbox[2] ?? '').trim()} <${mailbox[3]}>`;
+  const bare = /[^\s<>(),;"]{1,300}@[^\s<>(),;"]{1,300}/.exec(attribution);
+  if (bare) return bare[0];
+  // "On Monday, Jane Doe wrote:": the name is what follows the last comma.
+  return (attribution.split(',').at(-1) ?? '').trim();
 }

@@ -1,6 +1,6 @@
 import { classifyAutomated } from './automated-mail.ts';
 import { splitBody, type QuotedMessage } from './body-sections.ts';
-import { copiedOnlyPeople, findIntroCues, partiesMentioned, type IntroCue } from './intro-language.ts';
+import { copiedOnlyPeople, findIntroCues, partiesMentioned, partiesNamed, type IntroCue } from './intro-language.ts';
 import { headerValues, type MailMessage } from './mail-message.ts';
 import { normalizeAddress, peopleFrom, personLabel, uniquePeople, type Person } from './person.ts';
 
@@ -90,11 +90,12 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   const mentionedForwardedSenders = partiesMentioned(sections.newText, forwardedSenders);
   const allCandidates = uniquePeople([...candidates, ...mentionedForwardedSenders]);
 
-  const cues = findIntroCues(sections.newText, message.subject, allCandidates);
+  const isReply = message.inReplyTo.length > 0 || message.references.length > 0 || REPLY_SUBJECT.test(message.subject);
+  // A reply inherits its subject ("Re: Intro: Jane <> Bob"); only what the reply itself says counts.
+  const cues = findIntroCues(sections.newText, isReply ? '' : message.subject, allCandidates);
   const mentioned = partiesMentioned(sections.newText, allCandidates);
   const strong = cues.find((cue) => cue.strength === 'strong');
   const weak = cues.find((cue) => cue.strength === 'weak');
-  const isReply = message.inReplyTo.length > 0 || message.references.length > 0 || REPLY_SUBJECT.test(message.subject);
 
   if (!strong && !(weak && mentioned.length > 0)) {
     const kind: MessageKind = isReply ? 'reply' : 'not_intro';
@@ -122,7 +123,9 @@ function understandForwardedToCapture(
   if (!introducer) {
     return { ...base, kind: 'ambiguous', introducer: null, parties: [], unaddressedParties: [], forwardedBy: forwarder, reasons: [...reasons, 'the forwarded message shows no sender'] };
   }
-  const recipients = uniquePeople([...forwarded.to, ...forwarded.cc]).filter(
+  // "To: Bessie Berry" without an address, forwarded by Bessie Berry <bessie@...>: that is the forwarder.
+  const withForwarderAddress = (person: Person): Person => (!person.address && partiesNamed(person.name ?? '', [forwarder]).length > 0 ? forwarder : person);
+  const recipients = uniquePeople([...forwarded.to, ...forwarded.cc].map(withForwarderAddress)).filter(
     (person) => !isSystem(person) && !samePerson(person, introducer),
   );
   const innerText = splitBody(forwarded.body).newText;
@@ -130,6 +133,11 @@ function understandForwardedToCapture(
   for (const person of copiedOnly) reasons.push(`${personLabel(person)} is only copied, not introduced`);
   reasons.push(`original sender ${personLabel(introducer)}`);
   const forwardedBy = samePerson(forwarder, introducer) ? null : forwarder;
+  if (!introducer.address) {
+    reasons.push(`the forwarded message gives no address for its sender, ${personLabel(introducer)}`);
+    const parties = recipients.filter((person) => person.address !== null);
+    return { ...base, kind: 'ambiguous', introducer, forwardedBy, parties, unaddressedParties: recipients.filter((person) => !person.address), reasons };
+  }
   return withParties({ ...base, introducer, forwardedBy }, recipients.filter((person) => !copiedOnly.includes(person)), reasons, true);
 }
 
