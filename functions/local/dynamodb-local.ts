@@ -87,11 +87,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await waitUntilListening(child, port);
+  // If this process dies without stopping it (a crash, process.exit), take DynamoDB Local down too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitUntilListening(child, port);
+  } catch (error) {
+    process.off('exit', killOnExit);
+    throw error;
+  }
   return {
     endpoint: `http://${HOST}:${port}`,
     port,
-    stop: () => stopProcess(child),
+    stop: async () => {
+      process.off('exit', killOnExit);
+      await stopProcess(child);
+    },
   };
 }
 

@@ -1,0 +1,114 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { simpleParser } from 'mailparser';
+import { createTransport } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort, isPortInUse } from '../../functions/local/dynamodb-local.ts';
+
+/**
+ * Local mode as a user runs it: `refer start` in its own process, a real introduction from the
+ * corpus sent over SMTP with nodemailer, and the CLI (no flags) finding what was captured.
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const REFER = join(ROOT, 'bin/refer.js');
+const CORPUS = join(ROOT, '../shared/corpus/eml');
+const INTRO = join(CORPUS, 'introduction/enron__motley-m_inbox_ene_portland_middle_market_6.eml');
+
+let dataDirectory: string;
+let smtpPort: number;
+let localMode: ChildProcess;
+let output = '';
+let env: NodeJS.ProcessEnv;
+
+async function refer(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [REFER, ...args], { env, cwd: ROOT });
+  return stdout;
+}
+
+const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+beforeAll(async () => {
+  dataDirectory = mkdtempSync(join(tmpdir(), 'refer-local-'));
+  smtpPort = await findFreePort();
+  env = { ...process.env, REFER_DATA_DIR: dataDirectory, REFER_SMTP_PORT: String(smtpPort), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  localMode = spawn(process.execPath, [REFER, 'start'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  localMode.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  localMode.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Stop with Ctrl-C.')) {
+    if (localMode.exitCode !== null) throw new Error(`local mode exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`local mode did not start in 60 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  if (localMode.exitCode === null) {
+    localMode.kill('SIGKILL');
+  }
+  rmSync(dataDirectory, { recursive: true, force: true });
+});
+
+describe('local mode', () => {
+  it('prints what it started and how to stop it', () => {
+    expect(output).toContain(`SMTP on 127.0.0.1:${smtpPort}`);
+    expect(output).toContain('intro@refer.local');
+    expect(output).toMatch(/DynamoDB Local\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toContain('Stop with Ctrl-C.');
+  });
+
+  it('captures a real introduction sent over SMTP and confirms it to the partner', async () => {
+    expect(await refer('partner', 'add', 'john.malowney@enron.com', '--name', 'John Malowney', '--tz', 'America/Los_Angeles')).toContain('Added partner');
+
+    const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+    const raw = readFileSync(INTRO);
+    // Delivered twice, as a retrying mail server would: still one introduction and one email.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const info = await transport.sendMail({ envelope: { from: 'john.malowney@enron.com', to: ['intro@refer.local'] }, raw });
+      expect(info.accepted).toEqual(['intro@refer.local']);
+    }
+    await expect(transport.sendMail({ envelope: { from: 'x@example.com', to: ['someone@elsewhere.example'] }, raw })).rejects.toThrow(/550/);
+    transport.close();
+
+    const introductions = jsonLines(await refer('intros', 'list', '--json'));
+    expect(introductions).toHaveLength(1);
+    expect(introductions[0]).toMatchObject({
+      introducer: 'john.malowney@enron.com',
+      parties: ['connie.erickson@enron.com', 'matt.motley@enron.com'],
+      forwardedBy: null,
+      status: 'introduced',
+      messageId: '<14576892.1075841341704.JavaMail.evans@thyme>',
+    });
+
+    const outbox = jsonLines(await refer('outbox', 'list', '--json'));
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ to: ['john.malowney@enron.com'], purpose: 'capture_confirmation', subject: 'Captured: Connie Erickson <> Matt Motley, introduced by John Malowney' });
+    expect(outbox[0]?.sentAt).toEqual(expect.any(String));
+
+    const files = readdirSync(join(dataDirectory, 'outbox'));
+    expect(files).toHaveLength(1);
+    const sent = await simpleParser(readFileSync(join(dataDirectory, 'outbox', files[0] ?? '')));
+    expect(sent.messageId).toBe(outbox[0]?.messageId);
+    expect(sent.text).toContain('you introduced Connie Erickson <connie.erickson@enron.com> and Matt Motley <matt.motley@enron.com>');
+    expect(sent.headers.get('auto-submitted')).toBe('auto-generated');
+
+    // The raw message of each delivery is kept.
+    expect(readdirSync(join(dataDirectory, 'inbound'))).toHaveLength(2);
+    const inbound = jsonLines(await refer('inbound', 'list', '--json'));
+    expect(inbound.map((record) => record.outcome)).toEqual(['captured', 'duplicate']);
+  });
+
+  it('stops cleanly on Ctrl-C and leaves nothing running', async () => {
+    const dynamoEndpoint = /DynamoDB Local\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+    localMode.kill('SIGINT');
+    await new Promise<void>((resolve) => localMode.once('exit', () => resolve()));
+    expect(localMode.exitCode).toBe(0);
+    expect(output).toContain('Stopped.');
+    expect(await isPortInUse(smtpPort)).toBe(false);
+    expect(await isPortInUse(Number(dynamoEndpoint))).toBe(false);
+    expect(readdirSync(dataDirectory)).not.toContain('local-mode.json');
+  });
+});
