@@ -32,6 +32,12 @@ export interface Understanding {
   readonly reasons: readonly string[];
 }
 
+/**
+ * More people than this is a mailing, not an introduction (referral groups have at most 12 members).
+ * It also keeps the capture transaction (one item per person) far under DynamoDB's 100-item limit.
+ */
+export const MAX_INTRODUCED_PARTIES = 20;
+
 const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|odp|ynt|rif|res|ref)\s*(?:\[\d+\])?\s*:/i;
 const FORWARD_SUBJECT = /^\s*(?:\[\s*)?(?:fw|fwd|wg|tr|rv|enc|doorst|fs|vs)\s*(?:\[\d+\])?\s*:/i;
 
@@ -149,6 +155,10 @@ function withParties(
 ): Understanding {
   const parties = people.filter((person) => person.address !== null).sort((a, b) => (a.address ?? '').localeCompare(b.address ?? ''));
   const unaddressedParties = people.filter((person) => person.address === null);
+  if (parties.length > MAX_INTRODUCED_PARTIES) {
+    reasons.push(`${parties.length} people are addressed; an introduction connects a few people, so it is not recorded as one`);
+    return { ...understanding, kind: 'ambiguous', parties: [], unaddressedParties: [], reasons };
+  }
   if (parties.length >= 2) return { ...understanding, kind: 'intro', parties, unaddressedParties, reasons };
   const missing = unaddressedParties.map(personLabel);
   reasons.push(

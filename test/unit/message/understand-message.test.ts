@@ -76,6 +76,14 @@ describe('a CC-ed introduction', () => {
     expect(result.reasons.at(-1)).toMatch(/only 1 of the people introduced has an email address/);
   });
 
+  it('does not record a mailing to dozens of people as an introduction', async () => {
+    const to = Array.from({ length: 25 }, (_, index) => `person${index}@acme.example`);
+    const result = await understandComposed({ from: sam, to, cc: CAPTURE_ADDRESS, subject: 'Meet each other', text: 'Everyone, please meet each other at the mixer.' });
+    expect(result.kind).toBe('ambiguous');
+    expect(result.parties).toEqual([]);
+    expect(result.reasons.at(-1)).toMatch(/25 people are addressed/);
+  });
+
   it.each([
     ['a product pitch', 'I would like to introduce our new staffing service to your team.'],
     ['an offer to introduce later', 'Yes, I know her well. I will be happy to make the introduction.'],
