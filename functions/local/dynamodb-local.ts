@@ -87,11 +87,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   // If this process dies without stopping it (a crash, process.exit), take DynamoDB Local down too.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   try {
-    await waitUntilListening(child, port);
+    await waitUntilListening(child, port, () => spawnError);
   } catch (error) {
     process.off('exit', killOnExit);
     throw error;
@@ -106,14 +110,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 }
 
-async function waitUntilListening(child: ChildProcess, port: number): Promise<void> {
+async function waitUntilListening(child: ChildProcess, port: number, spawnError: () => Error | undefined): Promise<void> {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    const error = spawnError();
+    if (error) throw new Error(`Could not run Java for DynamoDB Local (${error.message}). Install a Java 17 JDK (on Debian: apt-get install openjdk-17-jdk-headless).`);
     if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode}. Is Java 17 installed?\n${output}`);
+      throw new Error(
+        `DynamoDB Local exited with code ${child.exitCode}. It needs a Java 17 JDK (on Debian: apt-get install openjdk-17-jdk-headless).\n${output}`,
+      );
     }
     if (await isPortInUse(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));

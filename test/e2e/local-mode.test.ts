@@ -45,10 +45,8 @@ beforeAll(async () => {
   }
 }, 90_000);
 
-afterAll(async () => {
-  if (localMode.exitCode === null) {
-    localMode.kill('SIGKILL');
-  }
+afterAll(() => {
+  if (localMode.exitCode === null) localMode.kill('SIGKILL');
   rmSync(dataDirectory, { recursive: true, force: true });
 });
 
