@@ -1,0 +1,14 @@
+import { expect } from 'vitest';
+import { allCustomMatcher, type BaseMatcher } from 'aws-sdk-client-mock-vitest';
+
+/**
+ * aws-sdk-client-mock-vitest's matchers (`toHaveReceivedCommandTimes`, `toReceiveCommandWith`...),
+ * registered with `expect.extend` as the package documents. Imported for its effect by the
+ * capture harness, so every test file that uses the harness has them.
+ */
+expect.extend(allCustomMatcher);
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
+  interface Matchers<T = any> extends BaseMatcher<T> {}
+}
