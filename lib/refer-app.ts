@@ -3,15 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { referConfigFromContext } from './config.ts';
 import { ReferStack } from './refer-stack.ts';
 
-/** Props for `createReferApp`. */
-export interface ReferAppProps extends AppProps {
-  /**
-   * Handler module of the capture function, relative to the repository root.
-   *
-   * @default 'functions/handlers/capture.ts'
-   */
-  readonly captureHandlerEntry?: string;
-}
+/** Props for `createReferApp`: the App's own (context, outdir). */
+export type ReferAppProps = AppProps;
 
 /** The CDK app as `bin/app.ts` runs it. */
 export interface ReferApp {
@@ -25,9 +18,8 @@ export interface ReferApp {
  * cdk-nag AwsSolutions checks, whose unacknowledged findings fail synthesis.
  */
 export function createReferApp(props: ReferAppProps = {}): ReferApp {
-  const { captureHandlerEntry, ...appProps } = props;
-  const app = new App(appProps);
-  const stack = new ReferStack(app, 'Refer', { ...referConfigFromContext(app.node), captureHandlerEntry });
+  const app = new App(props);
+  const stack = new ReferStack(app, 'Refer', referConfigFromContext(app.node));
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -52,13 +52,6 @@ export interface ReferStackProps extends StackProps {
    * @default true
    */
   readonly rejectOnDmarcFail?: boolean;
-
-  /**
-   * Handler module of the capture function, relative to the repository root.
-   *
-   * @default 'functions/handlers/capture.ts'
-   */
-  readonly captureHandlerEntry?: string;
 }
 
 /**
@@ -105,7 +98,6 @@ export class ReferStack extends Stack {
       senderAddress: config.senderAddress,
       rejectOnSpamFail: config.rejectOnSpamFail,
       rejectOnDmarcFail: config.rejectOnDmarcFail,
-      entry: props.captureHandlerEntry,
     });
 
     new CfnOutput(this, 'ReceiptRuleSetName', {

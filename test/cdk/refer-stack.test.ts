@@ -1,3 +1,4 @@
+import { OUTBOX_CLAIM_LEASE_MS } from '../../functions/domain/outbound/outbound-email.ts';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAttributeNames, tableDesign } from '../../functions/adapters/dynamodb/table-design.ts';
@@ -170,6 +171,11 @@ describe('default configuration', () => {
       const logGroupId = onlyResourceId(template, 'AWS::Logs::LogGroup');
       expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+    });
+
+    it('times out before the outbox claim lease ends, so a slow attempt can never be overtaken and send twice', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[functionId] as { Properties: { Timeout: number } };
+      expect(fn.Properties.Timeout * 1000).toBeLessThan(OUTBOX_CLAIM_LEASE_MS);
     });
 
     it('gets exactly the variables capture-config parses, plus Powertools and source maps', () => {

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -7,14 +7,6 @@ import { projectRoot } from '../../lib/constructs/refer-function.ts';
 
 export { projectRoot };
 
-export const captureHandlerPath = 'functions/handlers/capture.ts';
-export const captureHandlerExists = existsSync(join(projectRoot, captureHandlerPath));
-
-/**
- * NodejsFunction insists its entry file exists even when bundling is skipped. Until the capture
- * handler is written, the unit tests stand a stub in for it; once it exists they use the real one.
- */
-const captureHandlerEntry = captureHandlerExists ? undefined : 'test/cdk/fixtures/capture-handler-stub.ts';
 
 /** The context the CDK CLI passes from cdk.json, so tests see the same feature flags. */
 const cdkJsonContext = (JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
@@ -24,7 +16,6 @@ const cdkJsonContext = (JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), '
 export function buildApp(context: Record<string, unknown> = {}, outdir?: string): ReferApp {
   return createReferApp({
     context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context },
-    captureHandlerEntry,
     ...(outdir ? { outdir } : {}),
   });
 }

@@ -68,7 +68,7 @@ describe('capture: an introduction from a registered partner', () => {
     const mail = sent?.parsed;
     // Each person by name where one is known (read off the address in the Enron copy), else by address.
     expect(mail?.subject).toMatch(
-      /^Captured: (Connie Erickson|connie\.erickson@enron\.com) <> (Matt Motley|matt\.motley@enron\.com), introduced by (John Malowney|john\.malowney@enron\.com)$/,
+      /^Captured: Connie Erickson <> Matt Motley, introduced by John Malowney$/,
     );
     expect(headerText(mail!, 'Auto-Submitted')).toBe('auto-generated');
     expect(headerText(mail!, OUTBOUND_MARKER_HEADER)).toBe('capture_confirmation');

@@ -1,6 +1,6 @@
 import { peopleFrom, type Person } from '../message/person.ts';
 import type { MailMessage } from '../message/mail-message.ts';
-import { understandMessage, type Understanding } from '../message/understand-message.ts';
+import { hasReplySubject, understandMessage, type Understanding } from '../message/understand-message.ts';
 import { deterministicId } from '../shared/ids.ts';
 import type { Clock } from '../shared/clock.ts';
 import { sendOnce, type MailSender, type Outbox } from '../outbound/outbound-email.ts';
@@ -8,8 +8,6 @@ import { captureConfirmationEmail, needsAttentionEmail } from './capture-emails.
 import { contactFrom, type Contact, type InboundOutcome, type InboundRecord, type Introduction, type Partner, type SesVerdicts } from './model.ts';
 import { UnreadableMessageError, type CaptureStore, type MessageReader, type PartnerDirectory, type RawMailSource } from './ports.ts';
 import { threadSubjectKey } from './thread-subject.ts';
-
-const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|odp|ynt|rif)\s*(?:\[\d+\])?\s*:/i;
 
 /** One delivery of one message to the capture address (an SES receipt, or a local SMTP session). */
 export interface InboundDelivery {
@@ -308,7 +306,7 @@ async function findThread(store: CaptureStore, message: MailMessage, understandi
   }
   const subjectKey = threadSubjectKey(message.subject);
   // Only a message that says it is a reply may join a thread by its subject.
-  if (!subjectKey || !REPLY_SUBJECT.test(message.subject)) return null;
+  if (!subjectKey || !hasReplySubject(message.subject)) return null;
   const people = new Set(
     [...peopleFrom(message.from), ...peopleFrom(message.to), ...peopleFrom(message.cc), ...(understanding.introducer ? [understanding.introducer] : [])]
       .map((person) => person.address)

@@ -39,6 +39,11 @@ export interface Understanding {
 export const MAX_INTRODUCED_PARTIES = 20;
 
 const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|odp|ynt|rif|res|ref)\s*(?:\[\d+\])?\s*:/i;
+
+/** "Re:", "AW:", "SV:"... in the languages mail clients use. */
+export function hasReplySubject(subject: string): boolean {
+  return REPLY_SUBJECT.test(subject);
+}
 const FORWARD_SUBJECT = /^\s*(?:\[\s*)?(?:fw|fwd|wg|tr|rv|enc|doorst|fs|vs)\s*(?:\[\d+\])?\s*:/i;
 
 /**
