@@ -1,4 +1,6 @@
-import type { InboundRecord, Introduction, Partner } from '../../functions/domain/capture/model.ts';
+import type { InboundRecord } from '../../functions/domain/capture/model.ts';
+import type { Introduction } from '../../functions/domain/introductions/introduction.ts';
+import type { Partner } from '../../functions/domain/partners/partner.ts';
 import type { OutboxEntry } from '../../functions/adapters/dynamodb/outbox-store.ts';
 
 /** The JSON Lines shapes of the list commands: addresses lower-case, lists sorted, null where absent. */

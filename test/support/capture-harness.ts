@@ -18,7 +18,8 @@ import { DynamoPartnerStore } from '../../functions/adapters/dynamodb/partner-st
 import { S3RawMailSource } from '../../functions/adapters/s3/s3-raw-mail-source.ts';
 import { SesMailSender } from '../../functions/adapters/ses/ses-mail-sender.ts';
 import { captureDelivery, type CaptureDependencies, type CapturePolicy } from '../../functions/domain/capture/capture-delivery.ts';
-import type { InboundRecord, Introduction, IntroductionEvent } from '../../functions/domain/capture/model.ts';
+import type { InboundRecord } from '../../functions/domain/capture/model.ts';
+import type { Introduction, IntroductionEvent } from '../../functions/domain/introductions/introduction.ts';
 import { makeCaptureHandler, type DeliverySummary } from '../../functions/handlers/capture.ts';
 import { captureDependencies } from '../../functions/shared/capture-wiring.ts';
 import type { LogSink } from '../../functions/shared/logger.ts';

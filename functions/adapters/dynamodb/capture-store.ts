@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { InboundRecord, Introduction, IntroductionEvent } from '../../domain/capture/model.ts';
+import type { InboundRecord } from '../../domain/capture/model.ts';
+import type { Introduction, IntroductionEvent } from '../../domain/introductions/introduction.ts';
 import type { CaptureStore, SaveResult } from '../../domain/capture/ports.ts';
 import { deterministicId } from '../../domain/shared/ids.ts';
 import type { DynamoConnection } from './document-client.ts';

@@ -1,4 +1,5 @@
-import type { InboundRecord, Introduction } from '../../domain/capture/model.ts';
+import type { InboundRecord } from '../../domain/capture/model.ts';
+import type { Introduction } from '../../domain/introductions/introduction.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections } from './keys.ts';
 import { inboundFromItem, introductionFromItem } from './items.ts';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { InboundRecord, Introduction, Partner } from '../../domain/capture/model.ts';
+import type { InboundRecord } from '../../domain/capture/model.ts';
+import type { Introduction } from '../../domain/introductions/introduction.ts';
+import type { Partner } from '../../domain/partners/partner.ts';
 import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Partner } from '../../domain/capture/model.ts';
+import type { Partner } from '../../domain/partners/partner.ts';
 import type { PartnerDirectory } from '../../domain/capture/ports.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';

@@ -5,7 +5,9 @@ import { deterministicId } from '../shared/ids.ts';
 import type { Clock } from '../shared/clock.ts';
 import { sendOnce, type MailSender, type Outbox } from '../outbound/outbound-email.ts';
 import { captureConfirmationEmail, needsAttentionEmail } from './capture-emails.ts';
-import { contactFrom, type Contact, type InboundOutcome, type InboundRecord, type Introduction, type Partner, type SesVerdicts } from './model.ts';
+import { type InboundOutcome, type InboundRecord, type SesVerdicts } from './model.ts';
+import { contactFrom, type Contact, type Introduction } from '../introductions/introduction.ts';
+import type { Partner } from '../partners/partner.ts';
 import { UnreadableMessageError, type CaptureStore, type MessageReader, type PartnerDirectory, type RawMailSource } from './ports.ts';
 import { threadSubjectKey } from './thread-subject.ts';
 

@@ -2,7 +2,8 @@ import { escapeHtml } from '../shared/html.ts';
 import { deterministicId } from '../shared/ids.ts';
 import type { OutboundEmail } from '../outbound/outbound-email.ts';
 import { naturalName } from '../message/person.ts';
-import { contactLabel, nameFromAddress, type Contact, type Introduction, type Partner } from './model.ts';
+import { contactLabel, nameFromAddress, type Contact, type Introduction } from '../introductions/introduction.ts';
+import type { Partner } from '../partners/partner.ts';
 
 /** What every capture email needs to know about the deployment. */
 export interface CaptureEmailSettings {

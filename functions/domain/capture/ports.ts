@@ -1,5 +1,7 @@
 import type { MailMessage } from '../message/mail-message.ts';
-import type { InboundRecord, Introduction, IntroductionEvent, Partner } from './model.ts';
+import type { InboundRecord } from './model.ts';
+import type { Introduction, IntroductionEvent } from '../introductions/introduction.ts';
+import type { Partner } from '../partners/partner.ts';
 
 export type SaveResult = 'saved' | 'delivery_exists';
 

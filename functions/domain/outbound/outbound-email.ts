@@ -1,4 +1,4 @@
-import type { Contact } from '../capture/model.ts';
+import type { Contact } from '../introductions/introduction.ts';
 
 export type EmailPurpose = 'capture_confirmation' | 'capture_needs_attention';
 

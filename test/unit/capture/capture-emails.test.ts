@@ -2,7 +2,8 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeMail } from '../../../functions/adapters/mail/compose-mail.ts';
 import { captureConfirmationEmail, needsAttentionEmail } from '../../../functions/domain/capture/capture-emails.ts';
-import { nameFromAddress, type Introduction, type Partner } from '../../../functions/domain/capture/model.ts';
+import { nameFromAddress, type Introduction } from '../../../functions/domain/introductions/introduction.ts';
+import type { Partner } from '../../../functions/domain/partners/partner.ts';
 import { deterministicId } from '../../../functions/domain/shared/ids.ts';
 
 const sam: Partner = { email: 'sam@partners.example', name: 'Sam Lee', timeZone: 'Europe/London', createdAt: '2026-11-01T00:00:00.000Z' };
