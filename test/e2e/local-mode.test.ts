@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, isPortInUse } from '../../functions/local/dynamodb-local.ts';
+import { CORPUS_DIR } from '../support/corpus.ts';
 
 /**
  * Local mode as a user runs it: `refer start` in its own process, a real introduction from the
@@ -14,7 +15,7 @@ import { findFreePort, isPortInUse } from '../../functions/local/dynamodb-local.
  */
 const ROOT = join(import.meta.dirname, '../..');
 const REFER = join(ROOT, 'bin/refer.js');
-const CORPUS = join(ROOT, '../shared/corpus/eml');
+const CORPUS = join(CORPUS_DIR, 'eml');
 const INTRO = join(CORPUS, 'introduction/enron__motley-m_inbox_ene_portland_middle_market_6.eml');
 
 let dataDirectory: string;

@@ -25,6 +25,7 @@ import { captureDependencies } from '../../functions/shared/capture-wiring.ts';
 import type { LogSink } from '../../functions/shared/logger.ts';
 import './aws-mock-matchers.ts';
 import { createTestTable } from './dynamo.ts';
+import { CORPUS_DIR } from './corpus.ts';
 
 /**
  * The capture Lambda as production builds it (real wiring over a fresh DynamoDB Local table, the
@@ -32,8 +33,8 @@ import { createTestTable } from './dynamo.ts';
  * aws-sdk-client-mock stubs: S3 serves the raw messages a test "stored", SES accepts every send.
  */
 
-/** The shared third-party corpus, next to the repository (../shared/corpus). */
-export const CORPUS = join(import.meta.dirname, '../../../shared/corpus');
+/** The third-party corpus (vendored copy of ../shared/corpus). */
+export const CORPUS = CORPUS_DIR;
 export const CAPTURE_ADDRESS = 'intro@in.example.com';
 export const SENDER = { address: 'desk@in.example.com', name: 'Referral desk' } as const;
 export const RAW_MAIL = { bucket: 'refer-raw-mail-test', prefix: 'inbound/' } as const;

@@ -4,12 +4,13 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CAPTURE_ADDRESS } from '../../support/mime.ts';
+import { CORPUS_DIR } from '../../support/corpus.ts';
 
 /**
  * Every corpus message through the real `refer parse --json` (one process for all files), and
  * every row of expected.tsv answered as its columns say. Prints the figures per category.
  */
-const CORPUS = join(import.meta.dirname, '../../../../shared/corpus');
+const CORPUS = CORPUS_DIR;
 const REFER = join(import.meta.dirname, '../../../bin/refer.js');
 const KINDS = ['intro', 'reply', 'auto_reply', 'bounce', 'bulk', 'calendar', 'not_intro', 'ambiguous'];
 

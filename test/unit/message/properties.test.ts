@@ -8,13 +8,14 @@ import { parseAddressList } from '../../../functions/domain/message/address-list
 import { splitBody } from '../../../functions/domain/message/body-sections.ts';
 import { MESSAGE_KINDS, understandMessage, type Understanding } from '../../../functions/domain/message/understand-message.ts';
 import { CAPTURE_ADDRESS, composeMime, SENDER_ADDRESS } from '../../support/mime.ts';
+import { CORPUS_DIR } from '../../support/corpus.ts';
 
 /**
  * Whatever arrives, understanding never throws, always gives a kind, and never names the capture
  * or the system's own address as introducer, party or forwarder. The reliability suite runs the
  * same properties at a far larger scale; here they run on every `npm test`.
  */
-const CORPUS = join(import.meta.dirname, '../../../../shared/corpus/eml');
+const CORPUS = join(CORPUS_DIR, 'eml');
 const context = { captureAddresses: new Set([CAPTURE_ADDRESS]), systemAddresses: new Set([SENDER_ADDRESS]) };
 
 function expectSound(understanding: Understanding): void {

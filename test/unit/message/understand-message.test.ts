@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addressesOf, CAPTURE_ADDRESS, composeMime, SENDER_ADDRESS, understandComposed, understandRaw } from '../../support/mime.ts';
+import { CORPUS_DIR } from '../../support/corpus.ts';
 
-const FORWARD_MARKERS = join(import.meta.dirname, '../../../../shared/corpus/bodies/forward_markers');
+const FORWARD_MARKERS = join(CORPUS_DIR, 'bodies/forward_markers');
 const sam = 'Sam Lee <sam@partners.example>';
 const jane = 'Jane Doe <jane@acme.example>';
 const bob = 'Bob Roe <bob@roe.example>';
