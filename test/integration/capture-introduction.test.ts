@@ -50,7 +50,7 @@ describe('capture: an introduction from a registered partner', () => {
     expect(await h.inbound()).toEqual([
       expect.objectContaining({ deliveryId: h.sesId('ses-intro-0001'), outcome: 'captured', kind: 'intro', introductionId: id, messageId: MOTLEY_MESSAGE_ID, sender: INTRODUCER }),
     ]);
-    expect(await h.events(id)).toEqual([expect.objectContaining({ type: 'captured', by: INTRODUCER, how: 'email', deliveryId: h.sesId('ses-intro-0001') })]);
+    expect(await h.events(id)).toEqual([expect.objectContaining({ type: 'captured', by: INTRODUCER, how: 'email', sourceId: h.sesId('ses-intro-0001') })]);
     expect(await h.messageIdOwner(MOTLEY_MESSAGE_ID)).toMatchObject({ introductionId: id, role: 'introduction' });
     expect(await h.partnerLinks(INTRODUCER)).toEqual([expect.objectContaining({ introductionId: id, role: 'gave' })]);
     expect(await h.partnerLinks('connie.erickson@enron.com')).toEqual([expect.objectContaining({ introductionId: id, role: 'received' })]);

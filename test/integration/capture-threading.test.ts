@@ -56,7 +56,7 @@ describe('capture: replies in the thread of an introduction', () => {
     });
     const events = await h.events(introductionId);
     expect(events.map((event) => event.type)).toEqual(['captured', 'reply_received']);
-    expect(events[1]).toMatchObject({ by: 'connie.erickson@enron.com', how: 'reply', deliveryId: h.sesId('ses-thread-0002'), at: h.clock.now().toISOString() });
+    expect(events[1]).toMatchObject({ by: 'connie.erickson@enron.com', how: 'reply', sourceId: h.sesId('ses-thread-0002'), at: h.clock.now().toISOString() });
     expect(await h.messageIdOwner('<reply-1.connie@enron.com>')).toMatchObject({ introductionId, role: 'reply' });
     expect(await h.introductions()).toHaveLength(1);
     expect(h.ses).not.toHaveReceivedCommand(SendEmailCommand);

@@ -24,4 +24,5 @@ export async function understandComposed(options: Options, envelopeTo: readonly 
   return understandRaw(await composeMime(options), envelopeTo);
 }
 
-export const addressesOf = (understanding: Understanding) => understanding.parties.map((party) => party.address);
+/** The parties' addresses as a sorted set (the order they were addressed in is tested on its own). */
+export const addressesOf = (understanding: Understanding) => understanding.parties.map((party) => party.address).sort();

@@ -172,7 +172,7 @@ function messageIdItem(messageId: string, introductionId: string, role: 'introdu
 }
 
 function eventItem(event: IntroductionEvent): Record<string, unknown> {
-  return { ...keys.introductionEvent(event.introductionId, event.at, event.deliveryId), entity: 'introduction_event', ...event };
+  return { ...keys.introductionEvent(event.introductionId, event.at, event.sourceId), entity: 'introduction_event', ...event };
 }
 
 /** One item per person and introduction, for "introductions a partner gave / received in a period". */

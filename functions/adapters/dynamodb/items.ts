@@ -3,6 +3,7 @@ import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
 import type { Partner } from '../../domain/partners/partner.ts';
 import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
+import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 
 /**
  * Items read back from the table are checked against these schemas, so a hand-edited or
@@ -17,10 +18,24 @@ const introductionItem = z.object({
   forwardedBy: contact.nullable(),
   owner: z.string(),
   subject: z.string(),
+  context: z.string().default(''),
   messageId: z.string().nullable(),
   repliesTo: z.string().nullable().default(null),
-  status: z.literal('introduced'),
+  status: z.enum(INTRODUCTION_STATUSES),
   createdAt: z.string(),
+  meeting: z
+    .object({
+      start: z.string(),
+      end: z.string(),
+      timeZone: z.string(),
+      eventId: z.string(),
+      calendarOwner: z.string(),
+      attendees: z.array(z.string()),
+      videoLink: z.string().nullable(),
+      htmlLink: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
   deliveryId: z.string(),
   rawLocation: z.string(),
 });

@@ -9,7 +9,7 @@ export const META = 'META';
 
 export const keys = {
   introduction: (id: string) => ({ pk: `INTRO#${id}`, sk: META }),
-  introductionEvent: (id: string, at: string, deliveryId: string) => ({ pk: `INTRO#${id}`, sk: `EVENT#${at}#${deliveryId}` }),
+  introductionEvent: (id: string, at: string, sourceId: string) => ({ pk: `INTRO#${id}`, sk: `EVENT#${at}#${sourceId}` }),
   introductionMessage: (id: string, at: string, deliveryId: string) => ({ pk: `INTRO#${id}`, sk: `MSG#${at}#${deliveryId}` }),
   messageId: (messageId: string) => ({ pk: `MSGID#${boundedKeyPart(messageId)}`, sk: META }),
   threadSubject: (subjectKey: string, createdAt: string, introductionId: string) => ({

@@ -27,7 +27,7 @@ async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMe
   }
   const attachedMessages: MailMessage[] = [];
   for (const attachment of parsed.attachments) {
-    if (depth < MAX_ATTACHED_MESSAGE_DEPTH && attachment.contentType.toLowerCase() === 'message/rfc822') {
+    if (depth < MAX_ATTACHED_MESSAGE_DEPTH && partType(attachment) === 'message/rfc822') {
       try {
         attachedMessages.push(await parseAtDepth(attachment.content, depth + 1));
       } catch {
@@ -53,9 +53,14 @@ async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMe
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
     text: parsed.text ?? '',
     contentType,
-    partTypes: parsed.attachments.map((attachment) => attachment.contentType.toLowerCase()),
+    partTypes: parsed.attachments.map(partType),
     attachedMessages,
   };
+}
+
+/** Broken MIME can leave a part without a type; mailparser then gives `false`, whatever its types say. */
+function partType(attachment: { contentType?: unknown }): string {
+  return typeof attachment.contentType === 'string' ? attachment.contentType.toLowerCase() : 'application/octet-stream';
 }
 
 function headerMap(lines: ParsedMail['headerLines']): Map<string, string[]> {

@@ -127,6 +127,7 @@ async function captureIntroduction(delivery: InboundDelivery, dependencies: Capt
     forwardedBy: understanding.forwardedBy ? contactFrom(understanding.forwardedBy) : null,
     owner: owner.email,
     subject: message.subject,
+    context: understanding.introText,
     messageId: message.messageId,
     repliesTo: parentId,
     status: 'introduced',
@@ -146,7 +147,7 @@ async function captureIntroduction(delivery: InboundDelivery, dependencies: Capt
       by: facts.sender?.address ?? introducer.email,
       how: 'email',
       detail: introduction.forwardedBy ? `forwarded by ${introduction.forwardedBy.email}` : `captured from "${message.subject}"`,
-      deliveryId: delivery.deliveryId,
+      sourceId: delivery.deliveryId,
     },
   });
   if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(store, delivery.deliveryId), dependencies);
@@ -187,7 +188,7 @@ async function attachReply(
       by: facts.sender?.address ?? 'unknown',
       how: 'reply',
       detail: facts.message.subject,
-      deliveryId: delivery.deliveryId,
+      sourceId: delivery.deliveryId,
     },
   });
   if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
@@ -286,6 +287,7 @@ function understandSafely(message: MailMessage, delivery: InboundDelivery, polic
       messageId: message.messageId,
       inReplyTo: message.inReplyTo[0] ?? null,
       references: [...message.references],
+      introText: '',
       reasons: [`the message could not be understood (${error instanceof Error ? error.name : 'error'})`],
     };
   }

@@ -1,4 +1,7 @@
 import { naturalName, type Person } from '../message/person.ts';
+import type { IntroductionStatus } from './status.ts';
+
+export type { IntroductionStatus };
 
 /** A person with an address, as stored on an introduction. */
 export interface Contact {
@@ -6,7 +9,20 @@ export interface Contact {
   readonly name: string | null;
 }
 
-export type IntroductionStatus = 'introduced';
+/** The booked appointment, as recorded from the calendar event. Times are ISO 8601 instants. */
+export interface Meeting {
+  readonly start: string;
+  readonly end: string;
+  /** The calendar owner's IANA time zone, used to speak about the meeting. */
+  readonly timeZone: string;
+  readonly eventId: string;
+  /** The partner in whose calendar the event lives. */
+  readonly calendarOwner: string;
+  /** The person invited (the prospect), and the introducer when invited. */
+  readonly attendees: readonly string[];
+  readonly videoLink: string | null;
+  readonly htmlLink: string | null;
+}
 
 export interface Introduction {
   readonly id: string;
@@ -16,18 +32,31 @@ export interface Introduction {
   /** The registered partner this introduction belongs to: who gets the confirmation. */
   readonly owner: string;
   readonly subject: string;
+  /** What the introducer wrote, trimmed: the context the meeting invitation carries. */
+  readonly context: string;
   /** RFC Message-ID of the message that made the introduction, when it had one. */
   readonly messageId: string | null;
   /** The introduction this one was made in reply to, when a reply introduced someone new. */
   readonly repliesTo: string | null;
   readonly status: IntroductionStatus;
   readonly createdAt: string;
+  /** Set once the appointment is booked. */
+  readonly meeting?: Meeting | null;
   /** The delivery that created it, and where its raw message is kept. */
   readonly deliveryId: string;
   readonly rawLocation: string;
 }
 
-export type IntroductionEventType = 'captured' | 'reply_received';
+export type IntroductionEventType =
+  | 'captured'
+  | 'reply_received'
+  | 'booking_waiting'
+  | 'booking_skipped'
+  | 'meeting_booked'
+  | 'meeting_moved'
+  | 'meeting_declined'
+  | 'meeting_cancelled'
+  | 'slots_proposed';
 
 export interface IntroductionEvent {
   readonly introductionId: string;
@@ -35,10 +64,13 @@ export interface IntroductionEvent {
   readonly type: IntroductionEventType;
   /** Who caused it: a person's address, or 'system'. */
   readonly by: string;
-  readonly how: 'automatic' | 'email' | 'cli' | 'reply';
+  readonly how: 'automatic' | 'email' | 'cli' | 'reply' | 'link';
   readonly detail: string;
-  /** The delivery this event came from; makes the event's key unique and retries harmless. */
-  readonly deliveryId: string;
+  /**
+   * What caused it (the delivery id of an email, the id of a booking step...). Part of the
+   * event's key, so a retry of the same cause rewrites the same event instead of adding one.
+   */
+  readonly sourceId: string;
 }
 
 export function contactFrom(person: Person): Contact | null {

@@ -18,7 +18,7 @@ export interface Understanding {
   readonly kind: MessageKind;
   /** Who made the introduction: the sender, or for a forwarded introduction the original sender. */
   readonly introducer: Person | null;
-  /** The people introduced to each other who have an address, sorted by address. */
+  /** The people introduced to each other who have an address, in the order they were addressed. */
   readonly parties: readonly Person[];
   /** People the message introduces but gives no address for (why it is ambiguous). */
   readonly unaddressedParties: readonly Person[];
@@ -30,7 +30,12 @@ export interface Understanding {
   readonly references: readonly string[];
   /** Why the message got its kind, in words a person can check. */
   readonly reasons: readonly string[];
+  /** What the introducer wrote (above any quote), trimmed: context for the meeting invitation. */
+  readonly introText: string;
 }
+
+/** Enough of the introduction's own words to say why the two should meet. */
+export const MAX_INTRO_TEXT_CHARS = 1_000;
 
 /**
  * More people than this is a mailing, not an introduction (referral groups have at most 12 members).
@@ -57,6 +62,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
     messageId: message.messageId,
     inReplyTo: message.inReplyTo[0] ?? null,
     references: [...message.references],
+    introText: '',
   };
   const sender = peopleFrom(message.from)[0] ?? null;
   const systemAddresses = new Set([...context.systemAddresses, ...context.captureAddresses]);
@@ -117,18 +123,30 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   reasons.push(cueReason(strong ?? weak));
   if (!strong && weak) reasons.push(`names ${mentioned.map(personLabel).join(', ')}`);
   if (mentionedForwardedSenders.length > 0) reasons.push(`introduces the sender of the forwarded note, ${mentionedForwardedSenders.map(personLabel).join(', ')}`);
-  return withParties({ ...base, introducer: sender, forwardedBy: null }, allCandidates, reasons, Boolean(strong) || mentioned.some((person) => !person.address));
+  return withParties(
+    { ...base, introText: excerpt(sections.newText), introducer: sender, forwardedBy: null },
+    allCandidates,
+    reasons,
+    Boolean(strong) || mentioned.some((person) => !person.address),
+  );
 }
 
-type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references'>;
+type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references' | 'introText'>;
+
+function excerpt(text: string): string {
+  const compact = text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return compact.length > MAX_INTRO_TEXT_CHARS ? `${compact.slice(0, MAX_INTRO_TEXT_CHARS - 1)}…` : compact;
+}
 
 /** A partner forwarded an introduction they received to the capture address (and no one else). */
 function understandForwardedToCapture(
-  base: BaseUnderstanding,
+  forwardBase: BaseUnderstanding,
   forwarder: Person,
   forwarded: QuotedMessage,
   isSystem: (person: Person) => boolean,
 ): Understanding {
+  const innerText = splitBody(forwarded.body).newText;
+  const base = { ...forwardBase, introText: excerpt(innerText) };
   const introducer = forwarded.from.find((person) => !isSystem(person)) ?? null;
   const reasons = [`forwarded by ${personLabel(forwarder)}`];
   if (!introducer) {
@@ -139,7 +157,6 @@ function understandForwardedToCapture(
   const recipients = uniquePeople([...forwarded.to, ...forwarded.cc].map(withForwarderAddress)).filter(
     (person) => !isSystem(person) && !samePerson(person, introducer),
   );
-  const innerText = splitBody(forwarded.body).newText;
   const copiedOnly = copiedOnlyPeople(innerText, recipients);
   for (const person of copiedOnly) reasons.push(`${personLabel(person)} is only copied, not introduced`);
   reasons.push(`original sender ${personLabel(introducer)}`);
@@ -158,7 +175,8 @@ function withParties(
   reasons: string[],
   ambiguousWhenShort: boolean,
 ): Understanding {
-  const parties = people.filter((person) => person.address !== null).sort((a, b) => (a.address ?? '').localeCompare(b.address ?? ''));
+  // In the order the introducer addressed them (To, then Cc): when both are partners, the first one's calendar is used.
+  const parties = people.filter((person) => person.address !== null);
   const unaddressedParties = people.filter((person) => person.address === null);
   if (parties.length > MAX_INTRODUCED_PARTIES) {
     reasons.push(`${parties.length} people are addressed; an introduction connects a few people, so it is not recorded as one`);

@@ -17,6 +17,7 @@ const introduction: Introduction = {
   forwardedBy: null,
   owner: 'sam@partners.example',
   subject: 'Jane, meet Bob',
+  context: 'Jane, meet Bob.',
   messageId: '<m1@partners.example>',
   repliesTo: null,
   status: 'introduced',

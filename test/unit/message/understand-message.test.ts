@@ -20,11 +20,21 @@ describe('a CC-ed introduction', () => {
     });
     expect(result.kind).toBe('intro');
     expect(result.introducer).toEqual({ address: 'sam@partners.example', name: 'Sam Lee' });
+    // In the order the introducer addressed them: To first, then Cc.
     expect(result.parties).toEqual([
-      { address: 'bob@roe.example', name: 'Bob Roe' },
       { address: 'jane@acme.example', name: 'Jane Doe' },
+      { address: 'bob@roe.example', name: 'Bob Roe' },
     ]);
     expect(result.forwardedBy).toBeNull();
+    expect(result.introText).toBe('Jane, meet Bob. Bob runs the best bookkeeping shop in town; Jane is looking for one.\n\nI will let you two take it from here.\nSam');
+  });
+
+  it('keeps the introduction text above the quoted thread, and only so much of it', async () => {
+    const long = `Jane, meet Bob. ${'Bob is great. '.repeat(200)}`;
+    const result = await understandComposed({ from: sam, to: [bob, jane], cc: CAPTURE_ADDRESS, subject: 'Hello', text: `${long}\n\nOn Mon, Jane Doe <jane@acme.example> wrote:\n> secret quoted text` });
+    expect(result.parties.map((party) => party.address)).toEqual(['bob@roe.example', 'jane@acme.example']);
+    expect(result.introText.length).toBeLessThanOrEqual(1_000);
+    expect(result.introText).not.toContain('secret quoted text');
   });
 
   it('finds a BCC-ed capture address only through the envelope, and still leaves it out', async () => {
