@@ -234,8 +234,15 @@ export async function startLoopbackGoogle(options: LoopbackGoogleOptions = {}): 
       if (stopping) return void response.destroy();
       if (target.operation.startsWith('oauth.')) handleOAuth(request, response, url, body, target.operation);
       else handleApi(request, response, url, body);
+      // Answered to a client that already left: 'finish' never comes, so note the status now.
+      if (response.destroyed) record.status = response.statusCode;
     } catch (error) {
-      if (response.headersSent || response.destroyed) return;
+      if (response.headersSent) return;
+      if (response.destroyed) {
+        // The client gave up (a timeout): keep what the answer would have been in the request log.
+        record.status = error instanceof GoogleApiError ? error.code : error instanceof OAuthError ? error.status : 500;
+        return;
+      }
       if (error instanceof GoogleApiError) sendJson(response, error.code, error.body, error.headers);
       else if (error instanceof OAuthError) sendJson(response, error.status, error.body);
       else if (error instanceof ConsentError) sendHtml(response, error.status, errorPage(error.status, error.error, error.description));
