@@ -303,7 +303,9 @@ export async function createCaptureHarness(options: { policy?: Partial<CapturePo
     },
     outboxEntries: () => outbox.list(),
     async events(introductionId) {
-      return (await queryItems(keys.introduction(introductionId).pk, 'EVENT#')) as unknown as IntroductionEvent[];
+      // History items are keyed by their cause; their order is the time they happened (stable for ties).
+      const events = (await queryItems(keys.introduction(introductionId).pk, 'EVENT#')) as unknown as IntroductionEvent[];
+      return events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at.localeCompare(b.event.at) || a.index - b.index).map(({ event }) => event);
     },
     partnerLinks: (email) => queryItems(keys.partner(email).pk, 'INTRO#'),
     async messageIdOwner(messageId) {

@@ -171,8 +171,8 @@ function messageIdItem(messageId: string, introductionId: string, role: 'introdu
   return { ...keys.messageId(messageId), entity: 'message_id', messageId, introductionId, role, deliveryId };
 }
 
-function eventItem(event: IntroductionEvent): Record<string, unknown> {
-  return { ...keys.introductionEvent(event.introductionId, event.at, event.sourceId), entity: 'introduction_event', ...event };
+export function eventItem(event: IntroductionEvent): Record<string, unknown> {
+  return { ...keys.introductionEvent(event.introductionId, event.sourceId), entity: 'introduction_event', ...event };
 }
 
 /** One item per person and introduction, for "introductions a partner gave / received in a period". */

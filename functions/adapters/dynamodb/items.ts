@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
-import type { Partner } from '../../domain/partners/partner.ts';
+import type { Partner, StoredBookingPreferences } from '../../domain/partners/partner.ts';
 import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
 import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 
@@ -36,6 +36,16 @@ const introductionItem = z.object({
     })
     .nullable()
     .default(null),
+  booking: z
+    .object({
+      calendarOwner: z.string(),
+      prospect: z.string(),
+      round: z.number().int(),
+      waitingFor: z.enum(['calendar_connection', 'calendar_reconnect', 'booking', 'free_slot', 'prospect_choice', 'declined', 'cancelled']).nullable(),
+      proposedSlots: z.array(z.object({ start: z.string(), end: z.string() })),
+    })
+    .nullable()
+    .default(null),
   deliveryId: z.string(),
   rawLocation: z.string(),
 });
@@ -56,11 +66,27 @@ const inboundItem = z.object({
   verdicts: verdicts.nullable(),
 });
 
+const sealedSecret = z.object({ keyId: z.string(), encryptedKey: z.string(), iv: z.string(), ciphertext: z.string(), tag: z.string() });
+
 const partnerItem = z.object({
   email: z.string(),
   name: z.string().nullable(),
   timeZone: z.string(),
   createdAt: z.string(),
+  // Validated when it is set and again when it is used (effectiveBookingPreferences).
+  booking: z.record(z.string(), z.unknown()).optional(),
+  calendar: z
+    .object({
+      status: z.enum(['connected', 'disconnected']),
+      method: z.enum(['oauth', 'service_account', 'loopback']),
+      refreshToken: sealedSecret.nullable(),
+      connectedAt: z.string(),
+      disconnectedAt: z.string().nullable(),
+      disconnectReason: z.string().nullable(),
+      generation: z.number().int(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export function introductionFromItem(item: Record<string, unknown>): Introduction {
@@ -72,5 +98,6 @@ export function inboundFromItem(item: Record<string, unknown>): InboundRecord {
 }
 
 export function partnerFromItem(item: Record<string, unknown>): Partner {
-  return partnerItem.parse(item);
+  const { booking, ...partner } = partnerItem.parse(item);
+  return { ...partner, ...(booking ? { booking: booking as StoredBookingPreferences } : {}) };
 }

@@ -9,7 +9,8 @@ export const META = 'META';
 
 export const keys = {
   introduction: (id: string) => ({ pk: `INTRO#${id}`, sk: META }),
-  introductionEvent: (id: string, at: string, sourceId: string) => ({ pk: `INTRO#${id}`, sk: `EVENT#${at}#${sourceId}` }),
+  /** One event per cause: a retried change rewrites nothing and adds nothing. History is sorted by `at`. */
+  introductionEvent: (id: string, sourceId: string) => ({ pk: `INTRO#${id}`, sk: `EVENT#${sourceId}` }),
   introductionMessage: (id: string, at: string, deliveryId: string) => ({ pk: `INTRO#${id}`, sk: `MSG#${at}#${deliveryId}` }),
   messageId: (messageId: string) => ({ pk: `MSGID#${boundedKeyPart(messageId)}`, sk: META }),
   threadSubject: (subjectKey: string, createdAt: string, introductionId: string) => ({

@@ -1,25 +1,72 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Partner } from '../../domain/partners/partner.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BookingPartners } from '../../domain/booking/booking-ports.ts';
 import type { PartnerDirectory } from '../../domain/capture/ports.ts';
+import type { CalendarConnection, Partner, StoredBookingPreferences } from '../../domain/partners/partner.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
 import { partnerFromItem } from './items.ts';
 import { queryAll } from './query-all.ts';
+import { setExpression } from './update-expression.ts';
 
-export class DynamoPartnerStore implements PartnerDirectory {
+export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
   constructor(private readonly connection: DynamoConnection) {}
 
   async getPartner(email: string): Promise<Partner | null> {
-    const { Item } = await this.connection.client.send(new GetCommand({ TableName: this.connection.tableName, Key: keys.partner(email.toLowerCase()) }));
+    const { Item } = await this.connection.client.send(
+      new GetCommand({ TableName: this.connection.tableName, Key: keys.partner(email.toLowerCase()), ConsistentRead: true }),
+    );
     return Item ? partnerFromItem(Item) : null;
   }
 
-  /** Registers a partner, or updates the name and time zone of one already registered. */
-  async savePartner(partner: Partner): Promise<'added' | 'updated'> {
-    const existing = await this.getPartner(partner.email);
-    const item = { ...keys.partner(partner.email), entity: 'partner', ...partner, createdAt: existing?.createdAt ?? partner.createdAt, gsi1pk: collections.partners, gsi1sk: partner.email };
-    await this.connection.client.send(new PutCommand({ TableName: this.connection.tableName, Item: item }));
-    return existing ? 'updated' : 'added';
+  /** Registers a partner, or updates the name and time zone of one already registered (nothing else changes). */
+  async savePartner(partner: Pick<Partner, 'email' | 'name' | 'timeZone' | 'createdAt'>): Promise<'added' | 'updated'> {
+    const { Attributes } = await this.connection.client.send(
+      new UpdateCommand({
+        TableName: this.connection.tableName,
+        Key: keys.partner(partner.email),
+        ...setExpression(
+          { entity: 'partner', email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt: partner.createdAt, gsi1pk: collections.partners, gsi1sk: partner.email },
+          { ifNotExists: ['createdAt'] },
+        ),
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    return Attributes?.createdAt ? 'updated' : 'added';
+  }
+
+  /** Replaces the partner's booking preferences (already validated by the caller). */
+  async setBookingPreferences(email: string, booking: StoredBookingPreferences): Promise<boolean> {
+    return this.update(email, { booking });
+  }
+
+  /** Stores a new calendar connection, one generation after the previous one. */
+  async connectCalendar(email: string, connection: Omit<CalendarConnection, 'generation'>): Promise<CalendarConnection | null> {
+    const partner = await this.getPartner(email);
+    if (!partner) return null;
+    const next: CalendarConnection = { ...connection, generation: (partner.calendar?.generation ?? 0) + 1 };
+    const applied = await this.update(email, { calendar: next });
+    return applied ? next : null;
+  }
+
+  async markCalendarDisconnected(email: string, generation: number, reason: string, at: Date): Promise<boolean> {
+    try {
+      await this.connection.client.send(
+        new UpdateCommand({
+          TableName: this.connection.tableName,
+          Key: keys.partner(email),
+          UpdateExpression: 'SET calendar.#status = :disconnected, calendar.disconnectedAt = :at, calendar.disconnectReason = :reason',
+          // Only the connection that failed: a newer one (the partner reconnected meanwhile) stays.
+          ConditionExpression: 'calendar.generation = :generation AND calendar.#status = :connected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':disconnected': 'disconnected', ':connected': 'connected', ':at': at.toISOString(), ':reason': reason.slice(0, 200), ':generation': generation },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listPartners(): Promise<Partner[]> {
@@ -38,5 +85,16 @@ export class DynamoPartnerStore implements PartnerDirectory {
     );
     return Attributes !== undefined;
   }
-}
 
+  private async update(email: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.connection.client.send(
+        new UpdateCommand({ TableName: this.connection.tableName, Key: keys.partner(email), ...setExpression(values), ConditionExpression: 'attribute_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

@@ -24,6 +24,7 @@ export async function composeMail(email: OutboundEmail, from: SenderIdentity): P
   const composer = new MailComposer({
     from: { name: from.name, address: from.address },
     to: email.to.map((contact) => (contact.name ? { name: contact.name, address: contact.email } : contact.email)),
+    ...(email.replyTo?.length ? { replyTo: email.replyTo.map((contact) => (contact.name ? { name: contact.name, address: contact.email } : contact.email)) } : {}),
     subject: email.subject,
     text: email.text,
     html: email.html,

@@ -6,16 +6,17 @@ const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
 const EVENT_ID_LENGTH = 52;
 
 /**
- * The calendar event id of an introduction's meeting. The same introduction always gets the same
- * id, so a retried booking is told "already exists" by Google instead of booking a second event.
+ * The calendar event id of an introduction's meeting. The same introduction (and booking round:
+ * a new round follows a declined or cancelled meeting) always gets the same id, so a retried
+ * booking finds its event, or is told "already exists" by Google, instead of booking a second one.
  */
-export function meetingEventId(introductionId: string): string {
-  return base32hex(createHash('sha256').update(`meeting:${introductionId}`).digest()).slice(0, EVENT_ID_LENGTH);
+export function meetingEventId(introductionId: string, round: number): string {
+  return base32hex(createHash('sha256').update(`meeting:${introductionId}:${round}`).digest()).slice(0, EVENT_ID_LENGTH);
 }
 
 /** The Meet `conferenceData.createRequest.requestId`, derived the same way. */
-export function meetingVideoRequestId(introductionId: string): string {
-  return base32hex(createHash('sha256').update(`video:${introductionId}`).digest()).slice(0, EVENT_ID_LENGTH);
+export function meetingVideoRequestId(introductionId: string, round: number): string {
+  return base32hex(createHash('sha256').update(`video:${introductionId}:${round}`).digest()).slice(0, EVENT_ID_LENGTH);
 }
 
 function base32hex(bytes: Uint8Array): string {

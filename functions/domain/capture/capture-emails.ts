@@ -1,8 +1,8 @@
 import { escapeHtml } from '../shared/html.ts';
 import { deterministicId } from '../shared/ids.ts';
 import type { OutboundEmail } from '../outbound/outbound-email.ts';
-import { naturalName } from '../message/person.ts';
-import { contactLabel, nameFromAddress, type Contact, type Introduction } from '../introductions/introduction.ts';
+import { contactLabel, type Contact, type Introduction } from '../introductions/introduction.ts';
+import { emailPage, firstName } from '../outbound/email-layout.ts';
 import type { Partner } from '../partners/partner.ts';
 
 /** What every capture email needs to know about the deployment. */
@@ -34,7 +34,7 @@ export function captureConfirmationEmail(introduction: Introduction, owner: Part
     to: [{ email: owner.email, name: owner.name }],
     subject: `Captured: ${pair}, introduced by ${introducer}`,
     text: [`Hi ${firstName(owner)},`, '', sentence, '', followUp].join('\n'),
-    html: page([`<p>Hi ${escapeHtml(firstName(owner))},</p>`, `<p>${escapeHtml(sentence)}</p>`, `<p>${escapeHtml(followUp)}</p>`]),
+    html: emailPage([`<p>Hi ${escapeHtml(firstName(owner))},</p>`, `<p>${escapeHtml(sentence)}</p>`, `<p>${escapeHtml(followUp)}</p>`]),
     inReplyTo: introduction.messageId,
     references: introduction.messageId ? [introduction.messageId] : [],
     introductionId: introduction.id,
@@ -61,7 +61,7 @@ export function needsAttentionEmail(
     '',
     ask,
   ].join('\n');
-  const html = page([
+  const html = emailPage([
     `<p>Hi ${escapeHtml(firstName(partner))},</p>`,
     `<p>I couldn't tell who you introduced in “${escapeHtml(subject)}”: ${escapeHtml(why)}.</p>`,
     `<p><strong>${escapeHtml(ask)}</strong></p>`,
@@ -79,11 +79,6 @@ export function needsAttentionEmail(
   };
 }
 
-function firstName(partner: Partner | Contact): string {
-  const name = partner.name?.trim() ? naturalName(partner.name) : nameFromAddress(partner.email);
-  return name ? (name.split(/\s+/)[0] ?? name) : 'there';
-}
-
 function joinNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
@@ -96,13 +91,4 @@ function formatWhen(iso: string, timeZone: string): string {
   } catch {
     return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   }
-}
-
-function page(paragraphs: readonly string[]): string {
-  return [
-    '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"></head>',
-    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#222;max-width:560px;margin:0 auto;padding:16px">',
-    ...paragraphs,
-    '</body></html>',
-  ].join('\n');
 }

@@ -9,6 +9,28 @@ export interface Contact {
   readonly name: string | null;
 }
 
+/** What a booking that has started is waiting for, if anything. */
+export type BookingWait =
+  | 'calendar_connection'
+  | 'calendar_reconnect'
+  | 'booking'
+  | 'free_slot'
+  | 'prospect_choice'
+  | 'declined'
+  | 'cancelled';
+
+export interface BookingState {
+  /** The partner whose calendar the meeting goes in. */
+  readonly calendarOwner: string;
+  /** The person invited. */
+  readonly prospect: string;
+  /** A declined or cancelled meeting starts a new round, and so a new event id. */
+  readonly round: number;
+  readonly waitingFor: BookingWait | null;
+  /** Slots offered to the prospect in propose mode (ISO instants). */
+  readonly proposedSlots: readonly { readonly start: string; readonly end: string }[];
+}
+
 /** The booked appointment, as recorded from the calendar event. Times are ISO 8601 instants. */
 export interface Meeting {
   readonly start: string;
@@ -42,6 +64,8 @@ export interface Introduction {
   readonly createdAt: string;
   /** Set once the appointment is booked. */
   readonly meeting?: Meeting | null;
+  /** Where booking stands, once it has started. */
+  readonly booking?: BookingState | null;
   /** The delivery that created it, and where its raw message is kept. */
   readonly deliveryId: string;
   readonly rawLocation: string;

@@ -1,6 +1,15 @@
 import type { Contact } from '../introductions/introduction.ts';
 
-export type EmailPurpose = 'capture_confirmation' | 'capture_needs_attention';
+export type EmailPurpose =
+  | 'capture_confirmation'
+  | 'capture_needs_attention'
+  | 'calendar_connect'
+  | 'calendar_reconnect'
+  | 'booking_no_slot'
+  | 'booking_proposal'
+  | 'meeting_declined'
+  | 'meeting_moved'
+  | 'meeting_cancelled';
 
 /** An email the system sends, before it becomes MIME. The outbox key makes sending it idempotent. */
 export interface OutboundEmail {
@@ -8,6 +17,8 @@ export interface OutboundEmail {
   readonly outboxKey: string;
   readonly purpose: EmailPurpose;
   readonly to: readonly Contact[];
+  /** Where replies go, when not to the system (a proposal's replies reach the partner). */
+  readonly replyTo?: readonly Contact[];
   readonly subject: string;
   readonly text: string;
   readonly html: string;
