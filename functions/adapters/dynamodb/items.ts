@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
-import type { Partner, StoredBookingPreferences } from '../../domain/partners/partner.ts';
+import type { Partner } from '../../domain/partners/partner.ts';
 import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
 import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 
@@ -99,5 +99,5 @@ export function inboundFromItem(item: Record<string, unknown>): InboundRecord {
 
 export function partnerFromItem(item: Record<string, unknown>): Partner {
   const { booking, ...partner } = partnerItem.parse(item);
-  return { ...partner, ...(booking ? { booking: booking as StoredBookingPreferences } : {}) };
+  return { ...partner, ...(booking ? { booking } : {}) };
 }
