@@ -312,3 +312,12 @@ export function meetingDescription(introduction: Introduction, owner: Partner): 
   lines.push('', `Booked for ${owner.name ?? owner.email} by Referral desk.`);
   return lines.join('\n');
 }
+
+/** A partner (re)connected their calendar: book every introduction that was waiting for it. */
+export async function resumeBookings(partnerEmail: string, dependencies: BookingDependencies): Promise<BookingResult[]> {
+  const results: BookingResult[] = [];
+  for (const introduction of await dependencies.store.listWaitingFor(partnerEmail)) {
+    results.push(await bookIntroduction(introduction.id, dependencies));
+  }
+  return results;
+}
