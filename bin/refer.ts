@@ -12,6 +12,9 @@ import { readRunningLocalMode } from '../functions/local/runtime-file.ts';
 import { describeParse, parseFile } from './cli/parse-command.ts';
 import { inboundRecord, introductionRecord, outboxRecord, partnerRecord } from './cli/records.ts';
 import { openStore, type OpenStore } from './cli/store-connection.ts';
+import { calendarConnectLink } from './cli/connect-link.ts';
+import { describePreferences, PREFERENCE_OPTIONS, PreferenceError, updatedPreferences } from './cli/partner-preferences.ts';
+import { effectiveBookingPreferences, type Partner } from '../functions/domain/partners/partner.ts';
 
 const USAGE = `refer — referral follow-through
 
@@ -23,6 +26,14 @@ Usage:
   refer send FILE... [--envelope-to ADDRESS]    deliver .eml files to the running local mode by SMTP
   refer partner add EMAIL [--name NAME] [--tz IANA_ZONE]
   refer partner list [--json]
+  refer partner show EMAIL [--json]             booking preferences and calendar connection
+  refer partner set EMAIL --key value...        --booking-mode auto|propose|off, --working-hours
+                                                "mon-fri 09:00-17:00", --meeting-minutes 30,
+                                                --buffer-minutes 15, --notice "1 business day",
+                                                --horizon-days 10, --busy-calendars primary,other,
+                                                --video on|off, --invite-introducer on|off, --tz, --name
+  refer partner connect EMAIL [--service-account]
+                                                a link for the partner to connect Google Calendar
   refer partner remove EMAIL
   refer intros list [--json]                    introductions captured, oldest first
   refer inbound list [--json]                   every message received and what became of it
@@ -134,20 +145,21 @@ async function partner(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { name: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' } },
+    options: { name: { type: 'string' }, tz: { type: 'string' }, json: { type: 'boolean' }, 'service-account': { type: 'boolean' }, ...PREFERENCE_OPTIONS },
   });
   if (action === 'list') {
     return withStore(async (store) => {
       const partners = await new DynamoPartnerStore(store.connection).listPartners();
       if (values.json) for (const item of partners) process.stdout.write(`${JSON.stringify(partnerRecord(item))}\n`);
       else if (partners.length === 0) process.stdout.write('No partners yet. Add one: npx refer partner add EMAIL --name NAME --tz ZONE\n');
-      else for (const item of partners) process.stdout.write(`${item.email}  ${item.name ?? ''}  ${item.timeZone}\n`);
+      else for (const item of partners) process.stdout.write(`${item.email}  ${item.name ?? ''}  ${item.timeZone}  calendar: ${calendarStatus(item)}\n`);
       return 0;
     });
   }
+  if (!['add', 'remove', 'set', 'show', 'connect'].includes(action ?? '')) throw new UsageError('partner needs add, list, show, set, connect or remove');
   const email = normalizeAddress(positionals[0]);
-  if (action !== 'add' && action !== 'remove') throw new UsageError('partner needs add, list or remove');
   if (!email) throw new UsageError(`partner ${action} needs a valid email address`);
+
   if (action === 'remove') {
     return withStore(async (store) => {
       const removed = await new DynamoPartnerStore(store.connection).removePartner(email);
@@ -155,14 +167,73 @@ async function partner(args: readonly string[]): Promise<number> {
       return removed ? 0 : 1;
     });
   }
-  const timeZone = values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (!isTimeZone(timeZone)) throw new UsageError(`"${timeZone}" is not an IANA time zone (for example Europe/London or America/New_York)`);
-  const name = values.name?.replace(/[\r\n]+/g, ' ').trim() || null;
+  if (action === 'add') {
+    const timeZone = values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!isTimeZone(timeZone)) throw new UsageError(`"${timeZone}" is not an IANA time zone (for example Europe/London or America/New_York)`);
+    const name = cleanName(values.name);
+    return withStore(async (store) => {
+      const result = await new DynamoPartnerStore(store.connection).savePartner({ email, name, timeZone, createdAt: new Date().toISOString() });
+      process.stdout.write(`${result === 'added' ? 'Added' : 'Updated'} partner ${email}${name ? ` (${name})` : ''}, time zone ${timeZone}.\n`);
+      return 0;
+    });
+  }
   return withStore(async (store) => {
-    const result = await new DynamoPartnerStore(store.connection).savePartner({ email, name, timeZone, createdAt: new Date().toISOString() });
-    process.stdout.write(`${result === 'added' ? 'Added' : 'Updated'} partner ${email}${name ? ` (${name})` : ''}, time zone ${timeZone}.\n`);
+    const partners = new DynamoPartnerStore(store.connection);
+    const existing = await partners.getPartner(email);
+    if (!existing) throw new UsageError(`${email} is not a partner; add them first: npx refer partner add ${email}`);
+    if (action === 'show') {
+      const preferences = effectiveBookingPreferences(existing);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...partnerRecord(existing), booking: preferences })}\n`);
+      } else {
+        process.stdout.write([`${existing.email}  ${existing.name ?? ''}`, `calendar          ${calendarStatus(existing)}`, ...describePreferences(preferences)].join('\n') + '\n');
+      }
+      return 0;
+    }
+    if (action === 'connect') {
+      if (values['service-account']) {
+        await partners.connectCalendar(email, { status: 'connected', method: 'service_account', refreshToken: null, connectedAt: new Date().toISOString(), disconnectedAt: null, disconnectReason: null });
+        process.stdout.write(`${email} is connected through the Workspace service account (domain-wide delegation).\n`);
+        return 0;
+      }
+      process.stdout.write(`Send this link to ${email}; it is valid for 7 days:\n\n  ${await calendarConnectLink(existing)}\n\n`);
+      process.stdout.write('Opening it leads to Google’s consent page; afterwards the calendar is connected and waiting introductions are booked.\n');
+      return 0;
+    }
+    // set
+    const timeZone = values.tz ?? existing.timeZone;
+    if (!isTimeZone(timeZone)) throw new UsageError(`"${timeZone}" is not an IANA time zone (for example Europe/London or America/New_York)`);
+    const preferenceValues: Partial<Record<keyof typeof PREFERENCE_OPTIONS, string>> = {};
+    for (const key of Object.keys(PREFERENCE_OPTIONS) as (keyof typeof PREFERENCE_OPTIONS)[]) {
+      const value = values[key];
+      if (value !== undefined) preferenceValues[key] = value;
+    }
+    if (Object.keys(preferenceValues).length === 0 && values.tz === undefined && values.name === undefined) throw new UsageError('partner set needs at least one setting, e.g. --booking-mode propose');
+    let booking;
+    try {
+      booking = updatedPreferences(existing.booking ?? {}, preferenceValues, timeZone);
+    } catch (error) {
+      if (error instanceof PreferenceError) throw new UsageError(error.message);
+      throw error;
+    }
+    if (values.tz !== undefined || values.name !== undefined) {
+      await partners.savePartner({ email, name: values.name !== undefined ? cleanName(values.name) : existing.name, timeZone, createdAt: existing.createdAt });
+    }
+    await partners.setBookingPreferences(email, booking);
+    process.stdout.write(`Updated ${email}:\n${describePreferences(effectiveBookingPreferences({ ...existing, timeZone, booking })).map((line) => `  ${line}`).join('\n')}\n`);
     return 0;
   });
+}
+
+function calendarStatus(partner: Partner): string {
+  const calendar = partner.calendar;
+  if (!calendar) return 'not connected';
+  const how = calendar.method === 'oauth' ? 'Google account' : calendar.method === 'service_account' ? 'Workspace service account' : 'local loopback calendar';
+  return calendar.status === 'connected' ? `connected (${how}) since ${calendar.connectedAt}` : `disconnected ${calendar.disconnectedAt ?? ''} (${calendar.disconnectReason ?? 'reconnect needed'})`;
+}
+
+function cleanName(name: string | undefined): string | null {
+  return name?.replace(/[\r\n]+/g, ' ').trim() || null;
 }
 
 async function list(args: readonly string[], what: 'intros' | 'inbound' | 'outbox'): Promise<number> {

@@ -15,6 +15,17 @@ export function introductionRecord(introduction: Introduction) {
     messageId: introduction.messageId,
     subject: introduction.subject,
     owner: introduction.owner,
+    meeting: introduction.meeting
+      ? {
+          start: introduction.meeting.start,
+          end: introduction.meeting.end,
+          timeZone: introduction.meeting.timeZone,
+          eventId: introduction.meeting.eventId,
+          calendarOwner: introduction.meeting.calendarOwner,
+          videoLink: introduction.meeting.videoLink,
+        }
+      : null,
+    waitingFor: introduction.booking?.waitingFor ?? null,
   };
 }
 
@@ -31,7 +42,15 @@ export function outboxRecord(entry: OutboxEntry) {
 }
 
 export function partnerRecord(partner: Partner) {
-  return { email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt: partner.createdAt };
+  const calendar = partner.calendar;
+  return {
+    email: partner.email,
+    name: partner.name,
+    timeZone: partner.timeZone,
+    createdAt: partner.createdAt,
+    // Never the sealed token: only whether and how the calendar is connected.
+    calendar: calendar ? { status: calendar.status, method: calendar.method, connectedAt: calendar.connectedAt, disconnectedAt: calendar.disconnectedAt } : null,
+  };
 }
 
 export function inboundRecord(inbound: InboundRecord) {

@@ -7,14 +7,20 @@ import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
 import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
-import { localPaths, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
+import { startLocalBooking, type LocalBooking } from './local-booking.ts';
+import { loadLocalKeys } from './local-keys.ts';
+import { localPaths, localWebBaseUrl, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
 import { readRunningLocalMode, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { PortInUseError, startSmtpInbound, type RunningSmtpInbound } from './smtp-inbound.ts';
 
 export interface RunningLocalMode {
   readonly dynamoEndpoint: string;
   readonly smtpPort: number;
+  readonly webUrl: string;
+  /** The loopback Google server, or null when real Google credentials are configured. */
+  readonly googleUrl: string | null;
   readonly connection: DynamoConnection;
+  readonly booking: LocalBooking;
   stop(): Promise<void>;
 }
 
@@ -37,9 +43,10 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
   }
 
-  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound } = {};
+  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound; booking?: LocalBooking } = {};
   const stop = async () => {
     await started.smtp?.stop();
+    await started.booking?.stop();
     await started.dynamo?.stop();
     await removeRuntimeFile(paths.runtimeFile);
   };
@@ -51,12 +58,25 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
 
     const connection = { client: createDocumentClient({ endpoint: started.dynamo.endpoint }), tableName: settings.tableName };
     const rawMail = new FileRawMailStore(paths.inbound);
+    const sender = new OutboxFolderSender(paths.outbox, { address: settings.senderAddress, name: settings.senderName });
     const dependencies = captureDependencies({
       connection,
       rawMail,
-      sender: new OutboxFolderSender(paths.outbox, { address: settings.senderAddress, name: settings.senderName }),
+      sender,
       policy: { captureAddress: settings.captureAddress, systemAddresses: [settings.senderAddress], rejectOnSpamFail: true, rejectOnDmarcFail: true },
     });
+    const webUrl = localWebBaseUrl(settings);
+    const booking = await startLocalBooking({
+      connection,
+      keys: await loadLocalKeys(settings.dataDirectory),
+      sender,
+      webBaseUrl: webUrl,
+      googleClient: settings.googleClient,
+      ...(settings.googlePort ? { googlePort: settings.googlePort } : {}),
+      googleStatePath: paths.googleState,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    started.booking = booking;
     started.smtp = await startSmtpInbound({
       port: settings.smtpPort,
       captureDomain: settings.captureAddress.split('@')[1] ?? 'refer.local',
@@ -66,6 +86,8 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
           { deliveryId: message.deliveryId, receivedAt: message.receivedAt, envelopeRecipients: message.envelopeRecipients, verdicts: null, rawLocation },
           dependencies,
         );
+        // As the table stream does on AWS: a new introduction goes on to booking.
+        if (result.outcome === 'captured' && result.introductionId && !result.repeatDelivery) booking.enqueue(result.introductionId);
         return `OK ${result.outcome}${result.introductionId ? ` ${result.introductionId}` : ''}`;
       },
     });
@@ -74,10 +96,12 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       dynamoEndpoint: started.dynamo.endpoint,
       tableName: settings.tableName,
       smtpPort: started.smtp.port,
+      webUrl,
+      googleUrl: booking.loopback?.url ?? null,
       captureAddress: settings.captureAddress,
       startedAt: new Date().toISOString(),
     });
-    return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, connection, stop };
+    return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, webUrl, googleUrl: booking.loopback?.url ?? null, connection, booking, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -95,6 +119,10 @@ export function localModeBanner(settings: LocalSettings, running: RunningLocalMo
     `  DynamoDB Local   ${running.dynamoEndpoint}  (data kept in ${show(paths.dynamo)}/)`,
     `  Raw mail         ${show(paths.inbound)}/`,
     `  Sent mail        ${show(paths.outbox)}/  (one .eml per email)`,
+    `  Web pages        ${running.webUrl}  (one-click links, calendar connection)`,
+    running.googleUrl
+      ? `  Google Calendar  loopback server at ${running.googleUrl}  (partners are connected to it automatically)`
+      : '  Google Calendar  real Google (GOOGLE_CLIENT_ID is set): partners connect with `npx refer partner connect EMAIL`',
     '',
     'Try it, in another terminal:',
     `  npx refer partner add you@example.com --name "Your Name" --tz Europe/London`,

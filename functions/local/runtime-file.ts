@@ -8,6 +8,9 @@ const runtimeSchema = z.object({
   dynamoEndpoint: z.string(),
   tableName: z.string(),
   smtpPort: z.number().int(),
+  webUrl: z.string(),
+  /** The loopback Google server's URL, or null when real Google is used. */
+  googleUrl: z.string().nullable(),
   captureAddress: z.string(),
   startedAt: z.string(),
 });
