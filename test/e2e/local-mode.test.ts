@@ -100,6 +100,38 @@ describe('local mode', () => {
     expect(inbound.map((record) => record.outcome)).toEqual(['captured', 'duplicate']);
   });
 
+  it('books the meeting in the calendar of the introduced partner, exactly once', async () => {
+    // Rhonda introduces Lisa (To) to Pam (Cc). Lisa is a partner, so the meeting goes in her calendar, Pam invited.
+    const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+    const raw = readFileSync(join(CORPUS, 'introduction/enron__gang-l_inbox_10.eml'));
+    expect(await refer('partner', 'add', 'rmalley@iconconsultants.com', '--name', 'Rhonda Malley', '--tz', 'America/Los_Angeles')).toContain('Added partner');
+    expect(await refer('partner', 'add', 'lisa.gang@enron.com', '--name', 'Lisa Gang', '--tz', 'America/Los_Angeles')).toContain('Added partner');
+    await transport.sendMail({ envelope: { from: 'rmalley@iconconsultants.com', to: ['intro@refer.local'] }, raw });
+    await transport.sendMail({ envelope: { from: 'rmalley@iconconsultants.com', to: ['intro@refer.local'] }, raw });
+    transport.close();
+
+    const deadline = Date.now() + 30_000;
+    let booked: Record<string, unknown> | undefined;
+    while (!booked && Date.now() < deadline) {
+      booked = jsonLines(await refer('intros', 'list', '--json')).find((intro) => intro.subject === 'RE: State Tax' && intro.status === 'meeting_booked');
+      if (!booked) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(booked, output).toBeDefined();
+    const meeting = booked?.meeting as { start: string; end: string; calendarOwner: string; timeZone: string; eventId: string };
+    expect(meeting.calendarOwner).toBe('lisa.gang@enron.com');
+    expect(meeting.timeZone).toBe('America/Los_Angeles');
+    expect(new Date(meeting.end).getTime() - new Date(meeting.start).getTime()).toBe(30 * 60_000);
+    expect(meeting.eventId).toMatch(/^[0-9a-v]{5,1024}$/);
+
+    // The loopback Google Calendar holds exactly one event, and sent exactly one invitation, to the prospect.
+    const google = /loopback server at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    expect(google).toBeDefined();
+    const events = (await (await fetch(`${google}/_loopback/calendars/lisa.gang@enron.com/events`)).json()) as { id: string; status: string }[];
+    expect(events.filter((event) => event.status !== 'cancelled').map((event) => event.id)).toEqual([meeting.eventId]);
+    const invitations = (await (await fetch(`${google}/_loopback/invitations?eventId=${meeting.eventId}`)).json()) as { to: string }[];
+    expect(invitations.map((invitation) => invitation.to)).toEqual(['plarue@iconconsultants.com']);
+  });
+
   it('stops cleanly on Ctrl-C and leaves nothing running', async () => {
     const dynamoEndpoint = /DynamoDB Local\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
     localMode.kill('SIGINT');
