@@ -185,7 +185,22 @@ function isRetryable(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== null) return RETRYABLE_STATUSES.has(status) || (status === 403 && RATE_LIMIT_REASONS.has(reasonOf(error) ?? ''));
   const code = String((error as GoogleErrorShape)?.code ?? '');
-  return RETRYABLE_NETWORK_CODES.has(code) || /timeout/i.test((error as GoogleErrorShape)?.message ?? '');
+  return RETRYABLE_NETWORK_CODES.has(code) || /timeout/i.test((error as GoogleErrorShape)?.message ?? '') || isTimedOut(error);
+}
+
+/**
+ * gaxios enforces `timeout` with an AbortSignal: a request that outlives it fails with "The
+ * operation was aborted." (an AbortError as the cause; no status, no code). Nothing else aborts
+ * our requests, so an abort is a timeout.
+ */
+function isTimedOut(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && typeof current === 'object' && current !== null; depth += 1) {
+    const { name, type } = current as { name?: unknown; type?: unknown };
+    if (name === 'AbortError' || name === 'TimeoutError' || type === 'aborted') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** For logs and stored reasons: status and reason only, never tokens or bodies. */
@@ -193,7 +208,7 @@ function describe(error: unknown): string {
   const status = statusOf(error);
   const reason = reasonOf(error);
   const code = (error as GoogleErrorShape)?.code;
-  return [status ? `HTTP ${status}` : null, reason, status === null && code ? String(code) : null].filter(Boolean).join(' ') || 'request failed';
+  return [status ? `HTTP ${status}` : null, reason, status === null && code ? String(code) : null].filter(Boolean).join(' ') || (isTimedOut(error) ? 'timed out' : 'request failed');
 }
 
 // Google's responses are input from outside: checked before use.
