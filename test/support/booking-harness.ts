@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject, vi } from 'vitest';
 import { EnvelopeSealer, LocalKeyWrapper } from '../../functions/adapters/crypto/envelope-sealer.ts';
 import { DynamoBookingStore } from '../../functions/adapters/dynamodb/booking-store.ts';
 import { DynamoCaptureStore } from '../../functions/adapters/dynamodb/capture-store.ts';
@@ -14,7 +14,7 @@ import { keys } from '../../functions/adapters/dynamodb/keys.ts';
 import { DynamoOutbox, type OutboxEntry } from '../../functions/adapters/dynamodb/outbox-store.ts';
 import { DynamoPartnerStore } from '../../functions/adapters/dynamodb/partner-store.ts';
 import { GoogleCalendarAccess, tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
-import type { RetryPolicy } from '../../functions/adapters/google/google-calendar.ts';
+import { GOOGLE_REQUEST_TIMEOUT_MS, type RetryPolicy } from '../../functions/adapters/google/google-calendar.ts';
 import type { GoogleEndpoints } from '../../functions/adapters/google/google-endpoints.ts';
 import { GoogleOAuth } from '../../functions/adapters/google/google-oauth.ts';
 import { BookingLinkBuilder } from '../../functions/adapters/links/booking-link-builder.ts';
@@ -28,6 +28,7 @@ import type { EmailPurpose, MailSender, OutboundEmail } from '../../functions/do
 import type { CalendarConnection, Partner, StoredBookingPreferences } from '../../functions/domain/partners/partner.ts';
 import type { Clock } from '../../functions/domain/shared/clock.ts';
 import { deterministicId } from '../../functions/domain/shared/ids.ts';
+import { meetingEventId } from '../../functions/domain/booking/google-ids.ts';
 import { makeBookingHandler, type BookingHandlerResult } from '../../functions/handlers/booking.ts';
 import {
   startLoopbackGoogle,
@@ -36,6 +37,7 @@ import {
   type LoopbackGoogle,
   type Notification,
   type OAuthClientConfig,
+  type RequestRecord,
 } from '../../functions/local/loopback-google/index.ts';
 import { oauthRedirectUri } from '../../functions/shared/booking-runtime.ts';
 import { bookingDependencies } from '../../functions/shared/booking-wiring.ts';
@@ -224,6 +226,16 @@ export interface BookingHarness {
   readonly logs: LogCall[];
   readonly figures: BookingFigures;
 
+  /**
+   * One harness can serve a whole test file (a table and a loopback server cost seconds): give each
+   * test its own partners and introductions, and call this between tests. It sets the clock back to
+   * its start, clears queued loopback faults, the recorded retry delays, the captured emails and the
+   * logs, and removes the retry hook. Calendars, grants and the table's data stay.
+   */
+  resetBetweenTests(): void;
+  /** Runs `hook` inside every backoff sleep of the Google adapter (before the next attempt), until reset. */
+  beforeEachRetry(hook: ((delayMs: number) => Promise<void>) | null): void;
+
   /** Registers a partner (profile, preferences) and, unless `connect: 'none'`, connects their calendar through OAuth. */
   registerPartner(input: PartnerInput): Promise<Partner>;
   /**
@@ -244,6 +256,8 @@ export interface BookingHarness {
   calendarEvents(email: string, options?: { showDeleted?: boolean }): LoopbackEvent[];
   /** Invitations the loopback Google sent for events of this calendar. */
   invitations(calendarId: string, filter?: { eventId?: string; to?: string }): Notification[];
+  /** Requests the loopback Google served since the last `resetBetweenTests` (or the start), oldest first. */
+  requests(filter?: { operation?: string; calendarOnly?: boolean }): RequestRecord[];
   /** Queues a loopback fault (counted in the figures). */
   injectFault(spec: FaultSpec): void;
   /**
@@ -280,13 +294,14 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
     tokenInfoUrl: google.endpoints.tokenInfoUrl,
   };
   const retryDelays: number[] = [];
+  let retryHook: ((delayMs: number) => Promise<void>) | null = null;
   const retry: RetryPolicy = {
     attempts: 4,
     baseDelayMs: 250,
     maxDelayMs: 4_000,
-    sleep: (ms) => {
+    sleep: async (ms) => {
       retryDelays.push(ms);
-      return Promise.resolve();
+      await retryHook?.(ms);
     },
     // Full jitter at its midpoint: the delays are half of 250, 500, 1000... and predictable.
     random: () => 0.5,
@@ -318,6 +333,7 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
   let introductions = 0;
   let sequenceNumber = 0;
   let stopped = false;
+  let requestOffset = 0;
 
   const contact = (value: string | Contact): Contact => (typeof value === 'string' ? { email: value.toLowerCase(), name: null } : { ...value, email: value.email.toLowerCase() });
 
@@ -416,6 +432,20 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
     logs,
     figures,
 
+    resetBetweenTests() {
+      clock.set(options.start ?? START);
+      google.control.clearFaults();
+      retryDelays.length = 0;
+      retryHook = null;
+      mail.sent.length = 0;
+      captureMail.sent.length = 0;
+      logs.length = 0;
+      requestOffset = google.control.requests().length;
+    },
+    beforeEachRetry(hook) {
+      retryHook = hook;
+    },
+
     async registerPartner(input) {
       const email = input.email.toLowerCase();
       await partners.savePartner({ email, name: input.name ?? null, timeZone: input.timeZone, createdAt: clock.now().toISOString() });
@@ -507,6 +537,13 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
     calendarEvents: (email, eventOptions) => google.control.events(email.toLowerCase(), eventOptions),
     invitations: (calendarId, filter = {}) => google.control.invitations({ calendarId: calendarId.toLowerCase(), ...filter }),
 
+    requests(filter = {}) {
+      return google.control
+        .requests()
+        .slice(requestOffset)
+        .filter((request) => (filter.operation === undefined || request.operation === filter.operation) && (!filter.calendarOnly || request.operation.startsWith('calendar.')));
+    },
+
     injectFault(spec) {
       figures.googleFaults += spec.times ?? 1;
       google.control.injectFault(spec);
@@ -565,6 +602,44 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
     },
   };
   return harness;
+}
+
+/**
+ * The Google adapter gives every request `GOOGLE_REQUEST_TIMEOUT_MS` (10 s) before gaxios aborts it
+ * (`AbortSignal.timeout`). To exercise timeouts without waiting that long, this shortens every
+ * request timeout of that length to `ms` until `vi.restoreAllMocks()`; nothing else changes.
+ */
+export function compressGoogleRequestTimeout(ms: number, from: number = GOOGLE_REQUEST_TIMEOUT_MS): void {
+  const original = AbortSignal.timeout.bind(AbortSignal);
+  vi.spyOn(AbortSignal, 'timeout').mockImplementation((delay: number) => original(delay === from ? ms : delay));
+}
+
+/** Resolves once `condition` holds (checked every 10 ms), or rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The introduction is booked exactly once: `meeting_booked` with the deterministic event id of
+ * `round`, one event with that id in the owner's loopback calendar, one invitation per attendee,
+ * one `meeting_booked` history event. (Whether other events exist is the test's to check: it knows
+ * what else the calendar holds.) Returns the stored meeting.
+ */
+export async function expectBookedOnce(h: BookingHarness, introductionId: string, calendarOwner: string, round = 0): Promise<NonNullable<Introduction['meeting']>> {
+  const introduction = await h.introduction(introductionId);
+  const eventId = meetingEventId(introductionId, round);
+  expect(introduction.status).toBe('meeting_booked');
+  expect(introduction.meeting).toMatchObject({ eventId, calendarOwner });
+  const events = h.calendarEvents(calendarOwner, { showDeleted: true }).filter((event) => event.id === eventId);
+  expect(events, 'events with the deterministic id').toHaveLength(1);
+  const attendees = introduction.meeting?.attendees ?? [];
+  expect(h.invitations(calendarOwner, { eventId }).map((invitation) => invitation.to).sort()).toEqual([...attendees].sort());
+  expect((await h.history(introductionId)).filter((event) => event.type === 'meeting_booked')).toHaveLength(1);
+  return introduction.meeting as NonNullable<Introduction['meeting']>;
 }
 
 /** What `crashOnce` throws: stands for the Lambda dying at that point. */
