@@ -1,0 +1,59 @@
+import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
+import { z } from 'zod';
+
+/**
+ * The Lambda Function URL event (payload format 2.0) at the edge: Powertools' schema for the
+ * fields this function reads, and no more, so a local server or test can send the same shape
+ * without inventing the rest of AWS's request context.
+ */
+const urlEvent = LambdaFunctionUrlSchema.shape;
+export const functionUrlEventSchema = z.object({
+  rawPath: urlEvent.rawPath.startsWith('/'),
+  rawQueryString: urlEvent.rawQueryString,
+  headers: urlEvent.headers,
+  queryStringParameters: urlEvent.queryStringParameters,
+  body: urlEvent.body,
+  isBase64Encoded: urlEvent.isBase64Encoded,
+  requestContext: z.object({
+    domainName: urlEvent.requestContext.shape.domainName.min(1),
+    http: z.object({ method: urlEvent.requestContext.shape.http.shape.method }),
+  }),
+});
+
+export type FunctionUrlEvent = z.infer<typeof functionUrlEventSchema>;
+
+export interface WebRequest {
+  readonly method: FunctionUrlEvent['requestContext']['http']['method'];
+  readonly path: string;
+  /** From the raw query string: repeated names stay separate (the parsed map joins them with commas). */
+  readonly query: URLSearchParams;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export function webRequestFrom(event: FunctionUrlEvent): WebRequest {
+  const headers = Object.fromEntries(Object.entries(event.headers).map(([name, value]) => [name.toLowerCase(), value]));
+  const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return { method: event.requestContext.http.method, path: event.rawPath, query: new URLSearchParams(event.rawQueryString), headers, body };
+}
+
+/** Forms here carry one token; anything much bigger is not ours. */
+export const MAX_FORM_BYTES = 8 * 1024;
+
+export type FormResult = { readonly ok: true; readonly form: URLSearchParams } | { readonly ok: false; readonly status: 413 | 415 };
+
+/** An `application/x-www-form-urlencoded` body, as browsers send a form, within the size limit. */
+export function readForm(request: WebRequest, maxBytes: number = MAX_FORM_BYTES): FormResult {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/x-www-form-urlencoded') return { ok: false, status: 415 };
+  if (request.body.length > maxBytes) return { ok: false, status: 413 };
+  // Invalid UTF-8 becomes U+FFFD, so a mangled token fails its signature check instead of throwing here.
+  return { ok: true, form: new URLSearchParams(new TextDecoder('utf-8').decode(request.body)) };
+}
+
+/** The value of a parameter given exactly once; null when missing, empty or repeated. */
+export function singleValue(parameters: URLSearchParams, name: string): string | null {
+  const values = parameters.getAll(name);
+  return values.length === 1 && values[0] ? values[0] : null;
+}

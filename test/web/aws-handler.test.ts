@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import type * as BookingRuntimeModule from '../../functions/shared/booking-runtime.ts';
+import type { BookingRuntime } from '../../functions/shared/booking-runtime.ts';
+
+/**
+ * The Lambda entry point: the runtime (secrets, clients) is built lazily from the first request's
+ * domain, once, and a failed build is not cached. Only the runtime builder is replaced here.
+ */
+const build = vi.hoisted(() => vi.fn<(env: NodeJS.ProcessEnv, options?: { webBaseUrl?: string }) => Promise<BookingRuntime>>());
+vi.mock('../../functions/shared/booking-runtime.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof BookingRuntimeModule>()),
+  bookingRuntimeFromEnvironment: build,
+}));
+const { handler } = await import('../../functions/handlers/web.ts');
+
+const DOMAIN = 'abcdefghij0123456789.lambda-url.eu-west-1.on.aws';
+const event = (path: string) => ({
+  version: '2.0',
+  rawPath: path,
+  rawQueryString: '',
+  headers: { host: DOMAIN },
+  requestContext: { domainName: DOMAIN, http: { method: 'GET', path } },
+  isBase64Encoded: false,
+});
+
+describe('the web Lambda entry point', () => {
+  it('builds the runtime once from the request domain, and retries after a failed build', async () => {
+    const runtime = { signingKey: randomBytes(32), booking: { clock: { now: () => new Date() } }, connection: {} } as unknown as BookingRuntime;
+    build.mockRejectedValueOnce(new Error('AccessDeniedException: not allowed to read the link signing secret'));
+    build.mockResolvedValue(runtime);
+
+    const failed = await handler(event('/'));
+    expect(failed.statusCode).toBe(503);
+    expect(failed.headers['cache-control']).toBe('no-store');
+
+    const served = await handler(event('/'));
+    expect(served.statusCode).toBe(200);
+    expect((await handler(event('/slot'))).statusCode).toBe(400);
+    expect(build).toHaveBeenCalledTimes(2);
+    for (const call of build.mock.calls) expect(call[1]).toEqual({ webBaseUrl: `https://${DOMAIN}/` });
+
+    // Not a Function URL event: refused before any runtime is needed.
+    expect((await handler({ hello: 'world' })).statusCode).toBe(400);
+    expect(build).toHaveBeenCalledTimes(2);
+  });
+});
