@@ -2,7 +2,7 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 
 /**
- * Deploy-time settings of the capture pipeline. `bin/app.ts` reads them from CDK context
+ * Deploy-time settings of the stack. `bin/app.ts` reads them from CDK context
  * (`cdk.json` or `-c key=value`); `ReferStack` validates them again so a stack built directly
  * (tests, other apps) gets the same checks.
  */
@@ -19,6 +19,11 @@ export interface ReferConfig {
   readonly rejectOnSpamFail: boolean;
   /** Reject a capture when SES's DMARC verdict is FAIL. */
   readonly rejectOnDmarcFail: boolean;
+  /**
+   * Create a secret for a Google Workspace service account key (domain-wide delegation) and give
+   * it to the booking and web functions, so partners in that Workspace need not connect by consent.
+   */
+  readonly googleServiceAccount: boolean;
 }
 
 /** Context keys `bin/app.ts` reads, one per `ReferConfig` field. */
@@ -29,6 +34,7 @@ export const contextKeys = [
   'rawMailRetentionDays',
   'rejectOnSpamFail',
   'rejectOnDmarcFail',
+  'googleServiceAccount',
 ] as const satisfies readonly (keyof ReferConfig)[];
 
 export const defaultCaptureDomain = 'in.example.com';
@@ -62,6 +68,7 @@ const configSchema = z
     rawMailRetentionDays: wholeDays.default(defaultRawMailRetentionDays),
     rejectOnSpamFail: flag.default(true),
     rejectOnDmarcFail: flag.default(true),
+    googleServiceAccount: flag.default(false),
   })
   .transform((raw, ctx): ReferConfig => {
     const captureAddress = raw.captureAddress ?? `intro@${raw.captureDomain}`;

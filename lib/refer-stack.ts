@@ -2,9 +2,12 @@ import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { parseReferConfig } from './config.ts';
+import { BookingCredentials } from './constructs/booking-credentials.ts';
+import { BookingPipeline } from './constructs/booking-pipeline.ts';
 import { CapturePipeline } from './constructs/capture-pipeline.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { MailStore } from './constructs/mail-store.ts';
+import { WebEndpoint } from './constructs/web-endpoint.ts';
 
 /**
  * Props for `ReferStack`. The configuration fields are validated (and defaulted) with
@@ -52,6 +55,14 @@ export interface ReferStackProps extends StackProps {
    * @default true
    */
   readonly rejectOnDmarcFail?: boolean;
+
+  /**
+   * Create a secret for a Google Workspace service account key (domain-wide delegation) and pass
+   * it to the booking and web functions.
+   *
+   * @default false
+   */
+  readonly googleServiceAccount?: boolean;
 }
 
 /**
@@ -71,9 +82,18 @@ export class ReferStack extends Stack {
   /** Receipt rule, capture function and its dead-letter queue. */
   public readonly capture: CapturePipeline;
 
+  /** Token key, link-signing key and Google credentials of booking. */
+  public readonly bookingCredentials: BookingCredentials;
+
+  /** The web function and its public Function URL (one-click pages, Google OAuth). */
+  public readonly web: WebEndpoint;
+
+  /** Booking function, its stream trigger, schedule and dead-letter queue. */
+  public readonly booking: BookingPipeline;
+
   public constructor(scope: Construct, id: string, props: ReferStackProps = {}) {
     super(scope, id, {
-      description: 'Referral follow-through: capture of introductions sent to the capture address',
+      description: 'Referral follow-through: capture of introductions sent to the capture address and booking of the meetings',
       ...props,
     });
     const config = parseReferConfig({
@@ -83,6 +103,7 @@ export class ReferStack extends Stack {
       rawMailRetentionDays: props.rawMailRetentionDays,
       rejectOnSpamFail: props.rejectOnSpamFail,
       rejectOnDmarcFail: props.rejectOnDmarcFail,
+      googleServiceAccount: props.googleServiceAccount,
     });
 
     this.mailStore = new MailStore(this, 'MailStore', { rawMailRetentionDays: config.rawMailRetentionDays });
@@ -98,6 +119,22 @@ export class ReferStack extends Stack {
       senderAddress: config.senderAddress,
       rejectOnSpamFail: config.rejectOnSpamFail,
       rejectOnDmarcFail: config.rejectOnDmarcFail,
+    });
+    this.bookingCredentials = new BookingCredentials(this, 'BookingCredentials', {
+      googleServiceAccount: config.googleServiceAccount,
+    });
+    this.web = new WebEndpoint(this, 'Web', {
+      table: this.dataTable,
+      credentials: this.bookingCredentials,
+      senderIdentity: this.captureDomainIdentity,
+      senderAddress: config.senderAddress,
+    });
+    this.booking = new BookingPipeline(this, 'Booking', {
+      table: this.dataTable,
+      credentials: this.bookingCredentials,
+      senderIdentity: this.captureDomainIdentity,
+      senderAddress: config.senderAddress,
+      webBaseUrl: this.web.url,
     });
 
     new CfnOutput(this, 'ReceiptRuleSetName', {
@@ -123,5 +160,24 @@ export class ReferStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.dataTable.table.tableName });
     new CfnOutput(this, 'RawMailBucketName', { value: this.mailStore.bucket.bucketName });
     new CfnOutput(this, 'CaptureDeadLetterQueueUrl', { value: this.capture.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'BookingDeadLetterQueueUrl', { value: this.booking.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WebUrl', {
+      description: 'Base URL of the one-click pages and the Google OAuth connect (a public Lambda Function URL; links carry signed tokens)',
+      value: this.web.url,
+    });
+    new CfnOutput(this, 'GoogleOAuthRedirectUri', {
+      description: 'Register this as an authorized redirect URI of the Google OAuth client (Google Cloud console, Credentials)',
+      value: this.web.oauthRedirectUri,
+    });
+    new CfnOutput(this, 'GoogleOAuthSecretName', {
+      description: 'Put the Google OAuth client here: aws secretsmanager put-secret-value --secret-id <this> --secret-string \'{"client_id":"...","client_secret":"..."}\'',
+      value: this.bookingCredentials.googleOAuthSecret.secretName,
+    });
+    if (this.bookingCredentials.googleServiceAccountSecret) {
+      new CfnOutput(this, 'GoogleServiceAccountSecretName', {
+        description: 'Put the service account key JSON here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://key.json',
+        value: this.bookingCredentials.googleServiceAccountSecret.secretName,
+      });
+    }
   }
 }

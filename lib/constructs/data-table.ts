@@ -2,7 +2,10 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { tableDesign } from '../../functions/adapters/dynamodb/table-design.ts';
+import { tableDesign, type IndexName } from '../../functions/adapters/dynamodb/table-design.ts';
+
+/** Item-level DynamoDB actions `DataTable.grantItems` hands out (a transaction is authorized per item by these). */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'ConditionCheckItem';
 
 /** Props for `DataTable`. */
 export interface DataTableProps {
@@ -16,7 +19,7 @@ export interface DataTableProps {
 
 /**
  * The single table of the system, built only from `tableDesign` (the object local mode and the
- * tests build their tables from), so the deployed keys, indexes and TTL cannot drift from them.
+ * tests build their tables from), so the deployed keys, indexes, TTL and stream cannot drift from them.
  * On-demand, point-in-time recovery on, encrypted with the AWS managed key (`aws/dynamodb`):
  * key use shows in CloudTrail and no key policy or `kms:*` grant has to be maintained for each
  * function, which a customer managed key would need without giving this single-account app
@@ -32,6 +35,7 @@ export class DataTable extends Construct {
       partitionKey: { name: tableDesign.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: tableDesign.sortKey, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: tableDesign.timeToLiveAttribute,
+      stream: dynamodb.StreamViewType[tableDesign.streamViewType],
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
@@ -71,6 +75,28 @@ export class DataTable extends Construct {
     });
     return tableGrant.combine(
       iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: indexArns }),
+    );
+  }
+
+  /**
+   * Exactly the item actions named, on the table only, plus `Query` on each index in
+   * `queryIndexes` by its own ARN; for a function that needs less than `grantItemReadWrite`.
+   * `TransactWriteItems` has no IAM action of its own: each `Put`/`Update` in a transaction is
+   * authorized as `PutItem`/`UpdateItem`, a `ConditionCheck` as `ConditionCheckItem`.
+   */
+  public grantItems(grantee: iam.IGrantable, actions: readonly ItemAction[], queryIndexes: readonly IndexName[] = []): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [this.table.tableArn],
+    });
+    if (queryIndexes.length === 0) return grant;
+    return grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:Query'],
+        resourceArns: queryIndexes.map((indexName) => `${this.table.tableArn}/index/${indexName}`),
+      }),
     );
   }
 }

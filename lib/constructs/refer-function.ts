@@ -82,7 +82,7 @@ export class ReferFunction extends NodejsFunction {
     });
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${id}`,
+      description: `Execution role of ${scope.node.path}/${id}`,
     });
 
     super(scope, id, {

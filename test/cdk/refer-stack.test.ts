@@ -1,14 +1,27 @@
 import { OUTBOX_CLAIM_LEASE_MS } from '../../functions/domain/outbound/outbound-email.ts';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAttributeNames, tableDesign } from '../../functions/adapters/dynamodb/table-design.ts';
 import { captureEnvironmentSchema } from '../../functions/shared/capture-config.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
+import { bookingEventSchema, workFromStreamRecord, type StreamRecord } from '../../functions/handlers/booking-event.ts';
+import {
+  bookingEnvironmentSchema,
+  googleOAuthClientSchema,
+  googleServiceAccountSchema,
+} from '../../functions/shared/booking-config.ts';
+import { oauthRedirectUri } from '../../functions/shared/booking-runtime.ts';
 import {
   actionsOf,
+  allPolicyStatements,
   onlyResourceId,
   roleStatements,
+  synthStack,
   synthTemplate,
   type PolicyStatementJson,
+  type SynthesizedStack,
 } from './support.ts';
 
 const defaultCapture = 'intro@in.example.com';
@@ -19,11 +32,21 @@ function arnWithSuffix(logicalId: string, suffix: string) {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, suffix]] };
 }
 
-function functionEnvironment(template: Template): Record<string, unknown> {
-  const fn = template.findResources('AWS::Lambda::Function');
-  const [only] = Object.values(fn) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
-  if (!only || Object.keys(fn).length !== 1) throw new Error('expected exactly one function');
-  return only.Properties.Environment.Variables;
+function functionEnvironment(template: Template, functionId: string): Record<string, unknown> {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId] as
+    | { Properties: { Environment: { Variables: Record<string, unknown> } } }
+    | undefined;
+  if (!fn) throw new Error(`no function ${functionId}`);
+  return fn.Properties.Environment.Variables;
+}
+
+function captureEnvironmentOf({ template, app, id }: SynthesizedStack): Record<string, unknown> {
+  return functionEnvironment(template, id(app.stack.capture.function));
+}
+
+/** The capture function's environment of a stack synthesized with `context`. */
+function captureEnvironment(context: Record<string, unknown>): Record<string, unknown> {
+  return captureEnvironmentOf(synthStack(context));
 }
 
 describe('default configuration', () => {
@@ -34,17 +57,19 @@ describe('default configuration', () => {
   let functionId: string;
   let roleId: string;
   let identityId: string;
+  let logGroupId: string;
   let statements: PolicyStatementJson[];
 
   beforeAll(() => {
-    template = synthTemplate();
-    bucketId = Object.keys(
-      template.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.anyValue() } }),
-    )[0] as string;
+    const synth = synthStack();
+    template = synth.template;
+    const { stack } = synth.app;
+    bucketId = synth.id(stack.mailStore.bucket);
     tableId = onlyResourceId(template, 'AWS::DynamoDB::Table');
-    queueId = onlyResourceId(template, 'AWS::SQS::Queue');
-    functionId = onlyResourceId(template, 'AWS::Lambda::Function');
-    roleId = onlyResourceId(template, 'AWS::IAM::Role');
+    queueId = synth.id(stack.capture.deadLetterQueue);
+    functionId = synth.id(stack.capture.function);
+    roleId = synth.id(stack.capture.function.role as IConstruct);
+    logGroupId = synth.id(stack.capture.function.logGroup);
     identityId = onlyResourceId(template, 'AWS::SES::EmailIdentity');
     statements = roleStatements(template, roleId);
   });
@@ -168,9 +193,8 @@ describe('default configuration', () => {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       const major = /^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1];
       expect(Number(major)).toBeGreaterThanOrEqual(22);
-      const logGroupId = onlyResourceId(template, 'AWS::Logs::LogGroup');
       expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
-      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
     });
 
     it('times out before the outbox claim lease ends, so a slow attempt can never be overtaken and send twice', () => {
@@ -179,7 +203,7 @@ describe('default configuration', () => {
     });
 
     it('gets exactly the variables capture-config parses, plus Powertools and source maps', () => {
-      const env = functionEnvironment(template);
+      const env = functionEnvironment(template, functionId);
       expect(Object.keys(env).sort()).toEqual(
         [...Object.keys(captureEnvironmentSchema.shape), 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'NODE_OPTIONS'].sort(),
       );
@@ -226,7 +250,7 @@ describe('default configuration', () => {
 
   describe('IAM', () => {
     it('uses no managed policies and no wildcard resource', () => {
-      template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
       for (const statement of statements) {
         expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
         for (const action of actionsOf(statement)) expect(action).not.toContain('*');
@@ -278,7 +302,7 @@ describe('default configuration', () => {
         {
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: { 'Fn::GetAtt': [onlyResourceId(template, 'AWS::Logs::LogGroup'), 'Arn'] },
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
         },
       ]);
       const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
@@ -291,7 +315,10 @@ describe('default configuration', () => {
     });
 
     it('lets only SES, for this account and this receipt rule, invoke the function', () => {
-      template.resourceCountIs('AWS::Lambda::Permission', 1);
+      const permissions = template.findResources('AWS::Lambda::Permission', {
+        Properties: { FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+      });
+      expect(Object.keys(permissions)).toHaveLength(1);
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
         FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
@@ -325,7 +352,7 @@ describe('default configuration', () => {
         },
         // SES checks both permissions when it creates the rule.
         DependsOn: Match.arrayWith([
-          onlyResourceId(template, 'AWS::Lambda::Permission'),
+          Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'ses.amazonaws.com' } }))[0],
           Object.keys(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }))[0],
         ]),
       });
@@ -342,19 +369,20 @@ describe('default configuration', () => {
 
 describe('configuration from context', () => {
   it('derives addresses from the capture domain and applies the other settings', () => {
-    const template = synthTemplate({
+    const synth = synthStack({
       captureDomain: 'Refer.Acme.test',
       rawMailRetentionDays: '30', // -c values arrive as strings
       rejectOnSpamFail: 'false',
       rejectOnDmarcFail: false,
     });
+    const { template } = synth;
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'refer.acme.test' });
     template.hasResourceProperties('AWS::SES::ReceiptRule', { Rule: { Recipients: ['intro@refer.acme.test'] } });
     template.hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: Match.anyValue(),
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30 })]) },
     });
-    expect(functionEnvironment(template)).toMatchObject({
+    expect(captureEnvironmentOf(synth)).toMatchObject({
       CAPTURE_ADDRESS: 'intro@refer.acme.test',
       SENDER_ADDRESS: 'follow-up@refer.acme.test',
       REJECT_ON_SPAM_FAIL: 'false',
@@ -363,9 +391,7 @@ describe('configuration from context', () => {
   });
 
   it('takes explicit addresses at the capture domain', () => {
-    const env = functionEnvironment(
-      synthTemplate({ captureAddress: 'Referrals@in.example.com', senderAddress: 'desk@in.example.com' }),
-    );
+    const env = captureEnvironment({ captureAddress: 'Referrals@in.example.com', senderAddress: 'desk@in.example.com' });
     expect(env).toMatchObject({ CAPTURE_ADDRESS: 'referrals@in.example.com', SENDER_ADDRESS: 'desk@in.example.com' });
   });
 
@@ -378,5 +404,459 @@ describe('configuration from context', () => {
     [{ rejectOnSpamFail: 'yes' }, /rejectOnSpamFail \("yes"\)/],
   ])('rejects %j with a clear message', (context, message) => {
     expect(() => synthTemplate(context)).toThrow(message);
+  });
+});
+
+interface Resource<P = Record<string, unknown>> {
+  Properties: P;
+  DeletionPolicy?: string;
+}
+
+function resourceOf<P = Record<string, unknown>>(template: Template, logicalId: string): Resource<P> {
+  const resource = (template.toJSON() as { Resources: Record<string, Resource<P>> }).Resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return resource;
+}
+
+/** The statements whose actions all belong to `service`. */
+function serviceStatements(statements: PolicyStatementJson[], service: string): PolicyStatementJson[] {
+  return statements.filter((s) => actionsOf(s).every((a) => a.startsWith(`${service}:`)));
+}
+
+function sortedResources(statement: PolicyStatementJson | undefined): unknown[] {
+  const resource = statement?.Resource;
+  const resources: unknown[] = Array.isArray(resource) ? (resource as unknown[]) : [resource];
+  return [...resources].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/**
+ * Whether a Lambda event filter pattern (exact-match arrays only, the form the stack uses)
+ * matches an event, as Lambda evaluates it.
+ */
+function matchesFilter(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    if (!pattern.every((value) => typeof value === 'string')) throw new Error('only exact-match filters are evaluated here');
+    return typeof event === 'string' && pattern.includes(event);
+  }
+  if (typeof pattern !== 'object' || pattern === null) throw new Error('unexpected filter pattern');
+  if (typeof event !== 'object' || event === null) return false;
+  return Object.entries(pattern).every(([key, value]) => matchesFilter(value, (event as Record<string, unknown>)[key]));
+}
+
+function streamRecord(
+  eventName: StreamRecord['eventName'],
+  newImage: Record<string, unknown> | null,
+  oldImage: Record<string, unknown> | null = null,
+): StreamRecord {
+  return {
+    eventID: `${eventName}-1`,
+    eventName,
+    dynamodb: {
+      SequenceNumber: '100',
+      ...(newImage ? { NewImage: marshall(newImage, { removeUndefinedValues: true }) } : {}),
+      ...(oldImage ? { OldImage: marshall(oldImage, { removeUndefinedValues: true }) } : {}),
+    },
+  };
+}
+
+/** The booking and web functions' variables: what `bookingEnvironmentSchema` parses, plus Powertools and source maps. */
+function expectedBookingVariables(options: { webBaseUrl: boolean; serviceAccount: boolean }): string[] {
+  return Object.keys(bookingEnvironmentSchema.shape)
+    .filter((key) => options.webBaseUrl || key !== 'WEB_BASE_URL')
+    .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT_SECRET_ARN')
+    .concat('POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'NODE_OPTIONS')
+    .sort();
+}
+
+/** The environment with every reference replaced by a value of the kind it resolves to, as at cold start. */
+function resolvedEnvironment(env: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : key === 'WEB_BASE_URL' ? 'https://abc.lambda-url.eu-west-1.on.aws/' : `resolved-${key}`,
+    ]),
+  );
+}
+
+describe('booking (default configuration)', () => {
+  let synth: SynthesizedStack;
+  let template: Template;
+  let ids: {
+    table: string;
+    key: string;
+    linkSecret: string;
+    oauthSecret: string;
+    booking: string;
+    bookingRole: string;
+    web: string;
+    webRole: string;
+    webUrl: string;
+    queue: string;
+    identity: string;
+    schedule: string;
+  };
+  let bookingStatements: PolicyStatementJson[];
+  let webStatements: PolicyStatementJson[];
+
+  beforeAll(() => {
+    synth = synthStack();
+    template = synth.template;
+    const { stack } = synth.app;
+    const { id } = synth;
+    ids = {
+      table: id(stack.dataTable.table),
+      key: id(stack.bookingCredentials.tokenKey),
+      linkSecret: id(stack.bookingCredentials.linkSigningSecret),
+      oauthSecret: id(stack.bookingCredentials.googleOAuthSecret),
+      booking: id(stack.booking.function),
+      bookingRole: id(stack.booking.function.role as IConstruct),
+      web: id(stack.web.function),
+      webRole: id(stack.web.function.role as IConstruct),
+      webUrl: id(stack.web.functionUrl),
+      queue: id(stack.booking.deadLetterQueue),
+      identity: id(stack.captureDomainIdentity),
+      schedule: id(stack.booking.checkMeetingsSchedule),
+    };
+    bookingStatements = roleStatements(template, ids.bookingRole);
+    webStatements = roleStatements(template, ids.webRole);
+  });
+
+  describe('table stream', () => {
+    it('has the stream of tableDesign, with new and old images (the handler compares them)', () => {
+      expect(tableDesign.streamViewType).toBe('NEW_AND_OLD_IMAGES');
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: tableDesign.streamViewType },
+      });
+    });
+  });
+
+  describe('stream trigger', () => {
+    type Mapping = {
+      FilterCriteria: { Filters: { Pattern: string }[] };
+      BatchSize: number;
+      [key: string]: unknown;
+    };
+    let mapping: Mapping;
+    beforeAll(() => {
+      mapping = resourceOf<Mapping>(template, onlyResourceId(template, 'AWS::Lambda::EventSourceMapping')).Properties;
+    });
+
+    it('reads the table stream into the booking function in small, halved, bounded batches with per-record failures', () => {
+      expect(mapping).toMatchObject({
+        FunctionName: { Ref: ids.booking },
+        EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.queue, 'Arn'] } } },
+      });
+      expect(mapping.BatchSize).toBeGreaterThan(0);
+      expect(mapping.BatchSize).toBeLessThanOrEqual(10);
+    });
+
+    it('filters to new introductions and changed partners', () => {
+      expect(mapping.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern) as unknown)).toEqual([
+        { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['introduction'] } } } },
+        { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['partner'] } } } },
+      ]);
+    });
+
+    it('never filters out a record the handler acts on, and drops the rest of the table traffic', () => {
+      const patterns = mapping.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern) as unknown);
+      const passes = (record: StreamRecord) => patterns.some((pattern) => matchesFilter(pattern, record));
+      const partner = { pk: 'PARTNER#ana@example.com', sk: 'META', entity: 'partner', email: 'ana@example.com' };
+      const connected = { ...partner, calendar: { status: 'connected', generation: 2 } };
+      const cases: [StreamRecord, 'book' | 'resume' | null, boolean][] = [
+        [streamRecord('INSERT', { pk: 'INTRO#i1', sk: 'META', entity: 'introduction', id: 'i1' }), 'book', true],
+        [streamRecord('MODIFY', connected, { ...partner, calendar: { status: 'connected', generation: 1 } }), 'resume', true],
+        [streamRecord('MODIFY', connected, connected), null, true], // filtered in the handler
+        [streamRecord('INSERT', partner), null, false],
+        [streamRecord('MODIFY', { pk: 'INTRO#i1', sk: 'META', entity: 'introduction', id: 'i1' }), null, false],
+        [streamRecord('REMOVE', null, { pk: 'INTRO#i1', sk: 'META', entity: 'introduction', id: 'i1' }), null, false],
+        [streamRecord('INSERT', { pk: 'INTRO#i1', sk: 'EVENT#1', entity: 'introduction_event' }), null, false],
+        [streamRecord('INSERT', { pk: 'OUTBOX#x', sk: 'META', entity: 'outbox' }), null, false],
+        [streamRecord('INSERT', { pk: 'INBOUND#x', sk: 'META', entity: 'inbound' }), null, false],
+      ];
+      for (const [record, work, passed] of cases) {
+        expect(workFromStreamRecord(record)?.kind ?? null).toBe(work);
+        expect(passes(record)).toBe(passed);
+      }
+    });
+
+    it('sends records that still fail to the encrypted, TLS-only, alarmed dead-letter queue', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+      expect(resourceOf(template, ids.queue).Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: ids.queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    });
+  });
+
+  describe('hourly meeting check', () => {
+    it('invokes the booking function every hour with {"action":"check-meetings"}, with retries and the dead-letter queue', () => {
+      const schedule = resourceOf<{ ScheduleExpression: string; Target: Record<string, unknown> & { Input: string } }>(
+        template,
+        ids.schedule,
+      ).Properties;
+      expect(schedule.ScheduleExpression).toBe('rate(1 hour)');
+      expect(schedule.Target).toMatchObject({
+        Arn: { 'Fn::GetAtt': [ids.booking, 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: expect.any(Number) as number, MaximumEventAgeInSeconds: 3600 },
+      });
+      const input: unknown = JSON.parse(schedule.Target.Input);
+      expect(input).toEqual({ action: 'check-meetings' });
+      expect(bookingEventSchema.safeParse(input).success).toBe(true);
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    });
+
+    it('runs as a role only Scheduler of this account can assume, allowed to invoke the function and write to the queue', () => {
+      const roleArn = (resourceOf<{ Target: { RoleArn: { 'Fn::GetAtt': [string, string] } } }>(template, ids.schedule).Properties.Target
+        .RoleArn)['Fn::GetAtt'][0];
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: { StringEquals: Match.objectLike({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }) },
+            }),
+          ],
+        },
+      });
+      expect(roleStatements(template, roleArn)).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ids.booking, 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
+      ]);
+    });
+
+    it('retries a failed run twice, then sends it to the dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids.booking },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.queue, 'Arn'] } } },
+      });
+    });
+  });
+
+  describe('token key', () => {
+    it('is a rotated, retained customer managed key with an alias', () => {
+      const key = resourceOf(template, ids.key);
+      expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
+      expect(key.DeletionPolicy).toBe('Retain');
+      template.hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: 'alias/Refer/google-refresh-tokens',
+        TargetKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+      });
+    });
+
+    it('lets the booking function only decrypt, and the web function also generate data keys, for refresh tokens only', () => {
+      const purpose = { StringEquals: { 'kms:EncryptionContext:purpose': tokenContext('ana@example.com').purpose } };
+      const keyArn = { 'Fn::GetAtt': [ids.key, 'Arn'] };
+      expect(serviceStatements(bookingStatements, 'kms')).toEqual([
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: purpose },
+      ]);
+      expect(serviceStatements(webStatements, 'kms')).toEqual([
+        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn, Condition: purpose },
+      ]);
+    });
+  });
+
+  describe('secrets', () => {
+    it('generates the link-signing key: at least 48 letters and digits', () => {
+      const generated = (resourceOf<{ GenerateSecretString: Record<string, unknown> }>(template, ids.linkSecret).Properties)
+        .GenerateSecretString;
+      expect(generated).toMatchObject({ ExcludePunctuation: true, IncludeSpace: false });
+      expect(generated.PasswordLength).toBeGreaterThanOrEqual(48);
+      expect(generated.SecretStringTemplate).toBeUndefined();
+    });
+
+    it('creates the OAuth client secret with a placeholder the runtime rejects with a clear message', () => {
+      const oauth = resourceOf<{ SecretString: string }>(template, ids.oauthSecret);
+      const placeholder: unknown = JSON.parse(oauth.Properties.SecretString);
+      expect(Object.keys(placeholder as object).sort()).toEqual(['client_id', 'client_secret']);
+      expect(googleOAuthClientSchema.safeParse(placeholder).success).toBe(false);
+      expect(googleOAuthClientSchema.safeParse({ client_id: 'id', client_secret: 'secret' }).success).toBe(true);
+      expect(oauth.DeletionPolicy).toBe('Retain');
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    });
+
+    it('lets both functions read exactly these secrets, with GetSecretValue only', () => {
+      const secrets = [{ Ref: ids.oauthSecret }, { Ref: ids.linkSecret }];
+      for (const statements of [bookingStatements, webStatements]) {
+        const read = serviceStatements(statements, 'secretsmanager');
+        expect(read).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.any(Array) as unknown }]);
+        expect(sortedResources(read[0])).toEqual(secrets);
+      }
+      // The capture function gets neither (its services are listed in the capture IAM tests).
+    });
+  });
+
+  describe('booking function', () => {
+    it('gets exactly the variables booking-config parses (no service account by default), plus Powertools and source maps', () => {
+      const env = functionEnvironment(template, ids.booking);
+      expect(Object.keys(env).sort()).toEqual(expectedBookingVariables({ webBaseUrl: true, serviceAccount: false }));
+      expect(env).toMatchObject({
+        TABLE_NAME: { Ref: ids.table },
+        SENDER_ADDRESS: defaultSender,
+        WEB_BASE_URL: { 'Fn::GetAtt': [ids.webUrl, 'FunctionUrl'] },
+        LINK_SIGNING_SECRET_ARN: { Ref: ids.linkSecret },
+        GOOGLE_OAUTH_SECRET_ARN: { Ref: ids.oauthSecret },
+        TOKEN_KEY_ARN: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        POWERTOOLS_SERVICE_NAME: 'refer-booking',
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(() => bookingEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
+    });
+
+    it('times out before the outbox claim lease ends', () => {
+      for (const id of [ids.booking, ids.web]) {
+        expect(resourceOf<{ Timeout: number }>(template, id).Properties.Timeout * 1000).toBeLessThan(OUTBOX_CLAIM_LEASE_MS);
+      }
+    });
+
+    it('reads and writes items, queries gsi2 by name, reads its stream and nothing more of the table', () => {
+      const tableArn = { 'Fn::GetAtt': [ids.table, 'Arn'] };
+      expect(serviceStatements(bookingStatements, 'dynamodb')).toEqual([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: tableArn },
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: arnWithSuffix(ids.table, '/index/gsi2') },
+        // No resource-level permissions exist for ListStreams (acknowledged in cdk-nag).
+        { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          Resource: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+        },
+      ]);
+    });
+
+    it('sends mail only as the capture domain identity, and writes its logs and its dead-letter queue', () => {
+      for (const statements of [bookingStatements, webStatements]) {
+        const ses = serviceStatements(statements, 'ses');
+        expect(ses).toHaveLength(1);
+        expect(actionsOf(ses[0] as PolicyStatementJson).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+        expect(JSON.stringify(ses[0]?.Resource)).toContain(`":identity/",{"Ref":"${ids.identity}"}`);
+      }
+      const sqs = serviceStatements(bookingStatements, 'sqs');
+      expect(sqs).toHaveLength(1);
+      expect(actionsOf(sqs[0] as PolicyStatementJson)).toContain('sqs:SendMessage');
+      expect(sqs[0]?.Resource).toEqual({ 'Fn::GetAtt': [ids.queue, 'Arn'] });
+      const services = (statements: PolicyStatementJson[]) =>
+        [...new Set(statements.flatMap((s) => actionsOf(s).map((a) => a.split(':')[0])))].sort();
+      expect(services(bookingStatements)).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'ses', 'sqs']);
+      expect(services(webStatements)).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'ses']);
+    });
+  });
+
+  describe('web function', () => {
+    it('gets the booking variables except its own URL (a CloudFormation cycle), plus Powertools and source maps', () => {
+      const env = functionEnvironment(template, ids.web);
+      expect(Object.keys(env).sort()).toEqual(expectedBookingVariables({ webBaseUrl: false, serviceAccount: false }));
+      expect(env).toMatchObject({
+        TABLE_NAME: { Ref: ids.table },
+        TOKEN_KEY_ARN: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        POWERTOOLS_SERVICE_NAME: 'refer-web',
+      });
+      expect(() => bookingEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
+    });
+
+    it('reads and writes items and queries gsi2 by name, nothing more of the table', () => {
+      expect(serviceStatements(webStatements, 'dynamodb')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] },
+        },
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: arnWithSuffix(ids.table, '/index/gsi2') },
+      ]);
+    });
+
+    it('has a public Function URL (links carry signed tokens) and no other way in', () => {
+      expect(resourceOf(template, ids.webUrl).Properties).toEqual({
+        AuthType: 'NONE',
+        TargetFunctionArn: { 'Fn::GetAtt': [ids.web, 'Arn'] },
+      });
+      const permissions = Object.values(
+        template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [ids.web, 'Arn'] } } }),
+      ).map((permission) => (permission as Resource).Properties);
+      expect(permissions).toEqual(
+        expect.arrayContaining([
+          { Action: 'lambda:InvokeFunctionUrl', FunctionName: { 'Fn::GetAtt': [ids.web, 'Arn'] }, FunctionUrlAuthType: 'NONE', Principal: '*' },
+          { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [ids.web, 'Arn'] }, InvokedViaFunctionUrl: true, Principal: '*' },
+        ]),
+      );
+      expect(permissions).toHaveLength(2);
+    });
+
+    it('outputs the URL, the OAuth redirect URI to register with Google, and the OAuth secret name', () => {
+      const url = { 'Fn::GetAtt': [ids.webUrl, 'FunctionUrl'] };
+      // A Function URL ends with "/"; the runtime builds the redirect URI from that base.
+      const base = 'https://abc.lambda-url.eu-west-1.on.aws/';
+      const suffix = oauthRedirectUri(base).slice(base.length);
+      expect(suffix).toBe('oauth/callback');
+      template.hasOutput('WebUrl', { Value: url });
+      template.hasOutput('GoogleOAuthRedirectUri', { Value: { 'Fn::Join': ['', [url, suffix]] } });
+      template.hasOutput('GoogleOAuthSecretName', { Value: Match.anyValue() });
+      expect(JSON.stringify(template.findOutputs('GoogleOAuthSecretName'))).toContain(ids.oauthSecret);
+      expect(template.findOutputs('GoogleServiceAccountSecretName')).toEqual({});
+    });
+  });
+
+  describe('IAM across the stack', () => {
+    it('has no wildcard resource but ListStreams, and no wildcard action', () => {
+      const statements = allPolicyStatements(template).map(({ statement }) => statement);
+      expect(statements.filter((s) => JSON.stringify(s.Resource).includes('"*"'))).toEqual([
+        { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+      ]);
+      for (const statement of statements) for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+    });
+  });
+});
+
+describe('booking with a Google service account (context googleServiceAccount)', () => {
+  it('creates its secret and gives it to both functions', () => {
+    const { template, app, id } = synthStack({ googleServiceAccount: 'true' }); // -c values arrive as strings
+    const credentials = app.stack.bookingCredentials;
+    expect(credentials.googleServiceAccountSecret).toBeDefined();
+    const secretId = id(credentials.googleServiceAccountSecret as IConstruct);
+    const placeholder: unknown = JSON.parse(resourceOf<{ SecretString: string }>(template, secretId).Properties.SecretString);
+    expect(Object.keys(placeholder as object).sort()).toEqual(['client_email', 'private_key']);
+    expect(googleServiceAccountSchema.safeParse(placeholder).success).toBe(false);
+    const functions = [
+      [id(app.stack.booking.function), true],
+      [id(app.stack.web.function), false],
+    ] as const;
+    for (const [functionId, webBaseUrl] of functions) {
+      const env = functionEnvironment(template, functionId);
+      expect(Object.keys(env).sort()).toEqual(expectedBookingVariables({ webBaseUrl, serviceAccount: true }));
+      expect(env.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN).toEqual({ Ref: secretId });
+      expect(() => bookingEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
+    }
+    for (const fn of [app.stack.booking.function, app.stack.web.function]) {
+      const read = serviceStatements(roleStatements(template, id(fn.role as IConstruct)), 'secretsmanager');
+      expect(read).toHaveLength(1);
+      expect(sortedResources(read[0])).toEqual(
+        [id(credentials.linkSigningSecret), id(credentials.googleOAuthSecret), secretId].map((ref) => ({ Ref: ref })).sort((a, b) =>
+          JSON.stringify(a).localeCompare(JSON.stringify(b)),
+        ),
+      );
+    }
+    expect(JSON.stringify(template.findOutputs('GoogleServiceAccountSecretName'))).toContain(secretId);
+  });
+
+  it('rejects a flag that is not a boolean', () => {
+    expect(() => synthTemplate({ googleServiceAccount: 'yes' })).toThrow(/googleServiceAccount \("yes"\)/);
   });
 });

@@ -1,7 +1,9 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { createReferApp, type ReferApp } from '../../lib/refer-app.ts';
 import { projectRoot } from '../../lib/constructs/refer-function.ts';
 
@@ -12,16 +14,43 @@ export { projectRoot };
 const cdkJsonContext = (JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
   .context;
 
-/** The app exactly as bin/app.ts builds it, with extra context and bundling skipped. */
-export function buildApp(context: Record<string, unknown> = {}, outdir?: string): ReferApp {
+/**
+ * The app exactly as bin/app.ts builds it, with extra context and bundling skipped.
+ * `builtinCloudFormationValidation: false` skips CDK's own CloudFormation schema check (about 2 s a
+ * synth); the cdk-nag test and the CLI synth test keep it on, so the template is still checked.
+ */
+export function buildApp(
+  context: Record<string, unknown> = {},
+  outdir?: string,
+  options: { builtinCloudFormationValidation?: boolean } = {},
+): ReferApp {
   return createReferApp({
     context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context },
     ...(outdir ? { outdir } : {}),
+    ...options,
   });
 }
 
 export function synthTemplate(context: Record<string, unknown> = {}): Template {
-  return Template.fromStack(buildApp(context).stack);
+  return synthStack(context).template;
+}
+
+/** The synthesized template with the app, and the logical id of any construct in it. */
+export interface SynthesizedStack {
+  readonly template: Template;
+  readonly app: ReferApp;
+  /** Logical id of an L1 resource, or of the default child (`node.defaultChild`) of an L2 construct. */
+  readonly id: (construct: IConstruct) => string;
+}
+
+export function synthStack(context: Record<string, unknown> = {}): SynthesizedStack {
+  const app = buildApp(context, undefined, { builtinCloudFormationValidation: false });
+  const template = Template.fromStack(app.stack);
+  const id = (construct: IConstruct): string => {
+    const element = (construct.node.defaultChild ?? construct) as CfnElement;
+    return Stack.of(element).getLogicalId(element);
+  };
+  return { template, app, id };
 }
 
 /** Logical id of the single resource of `type` (fails if there is not exactly one). */
@@ -38,6 +67,17 @@ export interface PolicyStatementJson {
   Condition?: Record<string, unknown>;
   Principal?: unknown;
   Sid?: string;
+}
+
+/** Every statement of every identity policy in the template, with the roles it is attached to. */
+export function allPolicyStatements(template: Template): { roles: unknown; statement: PolicyStatementJson }[] {
+  const policies = template.findResources('AWS::IAM::Policy') as Record<
+    string,
+    { Properties: { Roles: unknown; PolicyDocument: { Statement: PolicyStatementJson[] } } }
+  >;
+  return Object.values(policies).flatMap((policy) =>
+    policy.Properties.PolicyDocument.Statement.map((statement) => ({ roles: policy.Properties.Roles, statement })),
+  );
 }
 
 /** Every statement of every identity policy attached to the role `roleId`. */
@@ -75,14 +115,19 @@ export interface NagResult {
 }
 
 /**
- * Synthesizes the app (cdk-nag runs as a validation plugin of the app) and reads CDK's validation
- * report. An app with error findings throws `ValidationFailed` from synth; the report is written
+ * Synthesizes the app (cdk-nag runs as a validation plugin of the app, next to CDK's own
+ * CloudFormation schema check unless `builtinCloudFormationValidation: false`) and reads CDK's
+ * validation report. An app with error findings throws `ValidationFailed` from synth; the report is written
  * first, so it is read either way.
  */
-export function runNag(change?: (app: ReferApp) => void, context: Record<string, unknown> = {}): NagResult {
+export function runNag(
+  change?: (app: ReferApp) => void,
+  context: Record<string, unknown> = {},
+  options: { builtinCloudFormationValidation?: boolean } = {},
+): NagResult {
   const outdir = mkdtempSync(join(tmpdir(), 'refer-nag-'));
   try {
-    const app = buildApp(context, outdir);
+    const app = buildApp(context, outdir, options);
     change?.(app);
     try {
       app.app.synth();

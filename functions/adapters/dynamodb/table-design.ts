@@ -25,6 +25,8 @@ export const tableDesign = {
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
+  /** The stream that starts booking (`functions/handlers/booking-event.ts` compares the new and old images). */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
 } as const;
 
 export type IndexName = (typeof tableDesign.globalSecondaryIndexes)[number]['indexName'];
