@@ -7,7 +7,11 @@ import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
 import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
+import { makeWebHandler } from '../handlers/web.ts';
+import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
+import { logger } from '../shared/logger.ts';
 import { startLocalBooking, type LocalBooking } from './local-booking.ts';
+import { startWebServer, type RunningWebServer } from './web-server.ts';
 import { loadLocalKeys } from './local-keys.ts';
 import { localPaths, localWebBaseUrl, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
 import { readRunningLocalMode, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
@@ -39,13 +43,15 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
   if (running) throw new LocalModeAlreadyRunningError(`Local mode is already running (process ${running.pid}); stop it with Ctrl-C in its terminal first.`);
   // Fail on a taken port before spending seconds starting DynamoDB Local.
   if (await isPortInUse(settings.smtpPort)) throw new PortInUseError(settings.smtpPort, 'SMTP capture server', 'REFER_SMTP_PORT');
+  if (await isPortInUse(settings.webPort)) throw new PortInUseError(settings.webPort, 'web server', 'REFER_WEB_PORT');
   if (settings.dynamoPort !== undefined && (await isPortInUse(settings.dynamoPort))) {
     throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
   }
 
-  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound; booking?: LocalBooking } = {};
+  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound; booking?: LocalBooking; web?: RunningWebServer } = {};
   const stop = async () => {
     await started.smtp?.stop();
+    await started.web?.stop();
     await started.booking?.stop();
     await started.dynamo?.stop();
     await removeRuntimeFile(paths.runtimeFile);
@@ -66,9 +72,10 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       policy: { captureAddress: settings.captureAddress, systemAddresses: [settings.senderAddress], rejectOnSpamFail: true, rejectOnDmarcFail: true },
     });
     const webUrl = localWebBaseUrl(settings);
+    const keys = await loadLocalKeys(settings.dataDirectory);
     const booking = await startLocalBooking({
       connection,
-      keys: await loadLocalKeys(settings.dataDirectory),
+      keys,
       sender,
       webBaseUrl: webUrl,
       googleClient: settings.googleClient,
@@ -77,6 +84,22 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       log: (line) => process.stdout.write(`${line}\n`),
     });
     started.booking = booking;
+    // The same pages as the web function on AWS: one-click links and the Google OAuth callback.
+    started.web = await startWebServer({
+      port: settings.webPort,
+      handler: makeWebHandler({
+        booking: booking.dependencies,
+        partners: new DynamoPartnerStore(connection),
+        oauth: booking.oauth,
+        sealer: booking.sealer,
+        signingKey: keys.linkSigning,
+        logger,
+        onCalendarConnected: (email) => {
+          booking.resume(email);
+          return Promise.resolve();
+        },
+      }),
+    });
     started.smtp = await startSmtpInbound({
       port: settings.smtpPort,
       captureDomain: settings.captureAddress.split('@')[1] ?? 'refer.local',

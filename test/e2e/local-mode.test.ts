@@ -20,6 +20,7 @@ const INTRO = join(CORPUS, 'introduction/enron__motley-m_inbox_ene_portland_midd
 
 let dataDirectory: string;
 let smtpPort: number;
+let webPort: number;
 let localMode: ChildProcess;
 let output = '';
 let env: NodeJS.ProcessEnv;
@@ -34,7 +35,14 @@ const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map(
 beforeAll(async () => {
   dataDirectory = mkdtempSync(join(tmpdir(), 'refer-local-'));
   smtpPort = await findFreePort();
-  env = { ...process.env, REFER_DATA_DIR: dataDirectory, REFER_SMTP_PORT: String(smtpPort), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  webPort = await findFreePort();
+  env = {
+    ...process.env,
+    REFER_DATA_DIR: dataDirectory,
+    REFER_SMTP_PORT: String(smtpPort),
+    REFER_WEB_PORT: String(webPort),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   localMode = spawn(process.execPath, [REFER, 'start'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   localMode.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   localMode.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,6 +65,14 @@ describe('local mode', () => {
     expect(output).toContain('intro@refer.local');
     expect(output).toMatch(/DynamoDB Local\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(output).toContain('Stop with Ctrl-C.');
+    expect(output).toContain(`Web pages        http://127.0.0.1:${webPort}/`);
+  });
+
+  it('serves the one-click pages, and refuses a tampered link with a clear page', async () => {
+    expect((await fetch(`http://127.0.0.1:${webPort}/`)).status).toBe(200);
+    const tampered = await fetch(`http://127.0.0.1:${webPort}/connect?token=abc.def`);
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toMatch(/This link isn(?:&#39;|')t valid/);
   });
 
   it('captures a real introduction sent over SMTP and confirms it to the partner', async () => {
@@ -139,6 +155,7 @@ describe('local mode', () => {
     expect(localMode.exitCode).toBe(0);
     expect(output).toContain('Stopped.');
     expect(await isPortInUse(smtpPort)).toBe(false);
+    expect(await isPortInUse(webPort)).toBe(false);
     expect(await isPortInUse(Number(dynamoEndpoint))).toBe(false);
     expect(readdirSync(dataDirectory)).not.toContain('local-mode.json');
   });
