@@ -26,6 +26,8 @@ export type BookingResult =
   | { readonly outcome: 'already_booked'; readonly meeting: Meeting | null }
   | { readonly outcome: 'proposed'; readonly slots: readonly Interval[] }
   | { readonly outcome: 'slot_taken'; readonly alternatives: readonly Interval[] }
+  /** The time is not among those currently offered (an older proposal, or the meeting moved on). */
+  | { readonly outcome: 'no_longer_offered' }
   | {
       readonly outcome: 'not_found' | 'not_bookable' | 'no_partner' | 'booking_off' | 'waiting_for_calendar' | 'calendar_disconnected' | 'no_free_slot';
     };
@@ -107,7 +109,9 @@ export async function bookIntroduction(
     const [slot] = slots as [Interval];
     return await createAndRecord(introduction, owner, prospect, slot, state(null), preferences, calendar, dependencies);
   } catch (error) {
-    if (error instanceof CalendarAuthorizationError) return disconnect(introduction, owner, prospect, state('calendar_reconnect'), error, dependencies);
+    if (error instanceof CalendarAuthorizationError) {
+      return disconnect(introduction, owner, prospect, state('calendar_reconnect'), error, dependencies, () => bookIntroduction(introductionId, dependencies, options));
+    }
     throw error;
   }
 }
@@ -125,6 +129,8 @@ export async function bookProposedSlot(introductionId: string, slot: Interval, d
   const owner = await dependencies.partners.getPartner(booking.calendarOwner);
   const prospect = introduction.parties.find((party) => party.email === booking.prospect);
   if (!owner || !prospect) return { outcome: 'not_bookable' };
+  // Only a time on offer now books: a link from an earlier proposal, or after a decline, does not.
+  if (!isSlotOffered(introduction, slot)) return { outcome: 'no_longer_offered' };
   if (!isCalendarConnected(owner)) return { outcome: 'waiting_for_calendar' };
   const preferences = effectiveBookingPreferences(owner);
   try {
@@ -143,13 +149,26 @@ export async function bookProposedSlot(introductionId: string, slot: Interval, d
     const stillFree = check.free || (check.reason === 'too_soon' && slot.start > now);
     if (!stillFree) {
       const wider = await busyTime(calendar, preferences, now);
-      return { outcome: 'slot_taken', alternatives: wider === null ? [] : proposals(now, preferences, wider) };
+      const alternatives = wider === null ? [] : proposals(now, preferences, wider);
+      // The new times are what is on offer now; the taken one no longer is.
+      const offered = { ...booking, proposedSlots: alternatives.map((item) => ({ start: item.start.toISOString(), end: item.end.toISOString() })) };
+      await dependencies.store.setWaiting(introduction.id, offered, event(introduction, dependencies, 'slots_proposed', `offered ${alternatives.length} new times`, `reoffered:${booking.round}:${slot.start.toISOString()}`));
+      return { outcome: 'slot_taken', alternatives };
     }
     return await createAndRecord(introduction, owner, prospect, slot, { ...booking, waitingFor: null }, preferences, calendar, dependencies);
   } catch (error) {
-    if (error instanceof CalendarAuthorizationError) return disconnect(introduction, owner, prospect, { ...booking, waitingFor: 'calendar_reconnect' }, error, dependencies);
+    if (error instanceof CalendarAuthorizationError) {
+      return disconnect(introduction, owner, prospect, { ...booking, waitingFor: 'calendar_reconnect' }, error, dependencies, () => bookProposedSlot(introductionId, slot, dependencies));
+    }
     throw error;
   }
+}
+
+/** Whether this time is among those the prospect was offered in the current round. */
+export function isSlotOffered(introduction: Introduction, slot: Interval): boolean {
+  const booking = introduction.booking;
+  if (introduction.status !== 'awaiting_booking' || booking?.waitingFor !== 'prospect_choice') return false;
+  return booking.proposedSlots.some((offered) => offered.start === slot.start.toISOString() && offered.end === slot.end.toISOString());
 }
 
 /** After a declined or cancelled meeting, the partner asked for another time: a new round. */
@@ -231,9 +250,15 @@ async function disconnect(
   booking: BookingState,
   error: CalendarAuthorizationError,
   dependencies: BookingDependencies,
+  retry: () => Promise<BookingResult>,
 ): Promise<BookingResult> {
   const generation = owner.calendar?.generation ?? 0;
-  await dependencies.partners.markCalendarDisconnected(owner.email, generation, error.message, dependencies.clock.now());
+  if (!(await dependencies.partners.markCalendarDisconnected(owner.email, generation, error.message, dependencies.clock.now()))) {
+    // The partner reconnected while this attempt was using the grant they replaced: the resume
+    // that followed their reconnection did not see this introduction waiting, so book it now.
+    const current = await dependencies.partners.getPartner(owner.email);
+    if (current && isCalendarConnected(current) && (current.calendar?.generation ?? 0) !== generation) return retry();
+  }
   await wait(introduction, booking, `${owner.email}'s calendar access was revoked or expired`, dependencies);
   const disconnected: Partner = { ...owner, calendar: owner.calendar ? { ...owner.calendar, status: 'disconnected' } : null };
   await send(connectCalendarEmail(disconnected, introduction, prospect, dependencies.links.connectCalendar(disconnected), true), dependencies);
