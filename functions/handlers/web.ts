@@ -1,4 +1,4 @@
-import { bookProposedSlot, rebookIntroduction, type BookingDependencies, type BookingResult } from '../domain/booking/book-introduction.ts';
+import { bookProposedSlot, isSlotOffered, rebookIntroduction, type BookingDependencies, type BookingResult } from '../domain/booking/book-introduction.ts';
 import { CalendarUnavailableError } from '../domain/booking/calendar-port.ts';
 import { contactLabel, type Introduction } from '../domain/introductions/introduction.ts';
 import { isBookable } from '../domain/introductions/status.ts';
@@ -38,6 +38,7 @@ import {
   hostCalendarUnreachablePage,
   hostOf,
   invitationFrom,
+  noLongerOfferedPage,
   slotTakenPage,
   type MeetingHost,
 } from '../web/slot-pages.ts';
@@ -157,6 +158,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
     if (introduction.status === 'meeting_booked') return alreadyBookedPage(introduction.meeting ?? null);
     const owner = isBookable(introduction.status) ? await hostFor(introduction) : null;
     if (!owner) return closedPage();
+    if (!isSlotOffered(introduction, slot)) return noLongerOfferedPage(owner.host);
     return confirmSlotPage({ introduction, host: owner.host, slot, token: link.token });
   };
 
@@ -183,6 +185,8 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
           host,
           result.alternatives.map((alternative) => ({ slot: alternative, url: booking.links.bookSlot(introductionId, alternative) })),
         );
+      case 'no_longer_offered':
+        return noLongerOfferedPage(host);
       case 'waiting_for_calendar':
         return hostCalendarUnreachablePage(host, false);
       case 'calendar_disconnected':

@@ -94,6 +94,15 @@ export function closedPage(): Page {
   };
 }
 
+export function noLongerOfferedPage(host: MeetingHost | null): Page {
+  const who = host ? first(host) : 'your host';
+  return {
+    status: 409,
+    heading: 'This time is no longer on offer',
+    body: html`<p>Nothing was booked. ${who} may have sent newer times since: look for the latest email, or reply to it to agree a time directly.</p>`,
+  };
+}
+
 export function hostCalendarUnreachablePage(host: MeetingHost | null, askedToReconnect: boolean): Page {
   const who = host ? first(host) : 'your host';
   return {
