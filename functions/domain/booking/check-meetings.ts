@@ -3,7 +3,7 @@ import { sendOnce } from '../outbound/outbound-email.ts';
 import { isCalendarConnected } from '../partners/partner.ts';
 import { formatSlot, meetingChangedEmail, type MeetingChange } from './booking-emails.ts';
 import type { BookingDependencies } from './book-introduction.ts';
-import { CalendarAuthorizationError } from './calendar-port.ts';
+import { CalendarAuthorizationError, CalendarUnavailableError } from './calendar-port.ts';
 
 export interface MeetingCheckSummary {
   readonly checked: number;
@@ -23,8 +23,9 @@ export async function checkUpcomingMeetings(dependencies: BookingDependencies): 
   const now = dependencies.clock.now();
   const counts = { checked: 0, declined: 0, moved: 0, cancelled: 0, skipped: 0 };
   for (const introduction of await dependencies.store.listUpcomingMeetings(now)) {
+    // One calendar that cannot be read (revoked grant, Google failing for that user) must not stop the check of the others.
     const change = await checkMeeting(introduction, dependencies).catch((error: unknown) => {
-      if (error instanceof CalendarAuthorizationError) return 'skipped' as const;
+      if (error instanceof CalendarAuthorizationError || error instanceof CalendarUnavailableError) return 'skipped' as const;
       throw error;
     });
     counts.checked += 1;
