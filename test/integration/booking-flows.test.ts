@@ -404,6 +404,23 @@ describe('booking: meetings checked against the calendar', () => {
     expect(h.calendarEvents(owner.email)).toEqual([]);
     expect(h.calendarEvents(owner.email, { showDeleted: true }).map((event) => event.status)).toEqual(['cancelled']);
   });
+
+  it('skips a meeting whose calendar keeps failing and still checks the others (the hourly schedule, through the handler)', async () => {
+    const failing = await bookedMeeting('Uri Unreachable');
+    const declined = await bookedMeeting('Dee Declined');
+    h.google.control.setAttendeeResponse(declined.owner.email, declined.meeting.eventId, declined.meeting.attendees[0] ?? '', 'declined');
+    // Google answers 500 to every attempt at reading the first partner's meeting.
+    h.injectFault({ fault: 'backendError', match: { operation: 'calendar.events.get', path: `/calendar/v3/calendars/primary/events/${failing.meeting.eventId}` }, times: 4 });
+
+    expect(await h.handler()({ action: 'check-meetings' })).toEqual({ done: 'check-meetings' });
+
+    const summary = h.logs.find((log) => log.args[0] === 'meetings checked')?.args[1];
+    expect(summary).toMatchObject({ skipped: 1, declined: 1, moved: 0, cancelled: 0 });
+    expect((await h.introduction(failing.id)).status).toBe('meeting_booked');
+    expect((await h.introduction(declined.id)).booking).toMatchObject({ waitingFor: 'declined', round: 1 });
+    expect(h.mail.sent.map((email) => [email.purpose, email.to[0]?.email])).toEqual([['meeting_declined', declined.owner.email]]);
+    expect(h.google.control.pendingFaults()).toEqual([]);
+  });
 });
 
 describe('booking: propose mode', () => {
