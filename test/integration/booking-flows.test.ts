@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamodb/keys.ts';
 import { CONNECT_LINK_DAYS, REBOOK_LINK_DAYS } from '../../functions/adapters/links/booking-link-builder.ts';
 import { bookIntroduction, bookProposedSlot, rebookIntroduction, type BookingResult } from '../../functions/domain/booking/book-introduction.ts';
@@ -32,6 +32,7 @@ beforeAll(async () => {
   h = await createBookingHarness();
 });
 beforeEach(() => h.resetBetweenTests());
+afterEach(() => h.expectLogsFreeOfPersonalData());
 afterAll(async () => {
   await h.stop();
   printBookingFigures('booking-flows.test.ts');

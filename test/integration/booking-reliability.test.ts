@@ -41,7 +41,10 @@ beforeAll(async () => {
   h = await createBookingHarness();
 });
 beforeEach(() => h.resetBetweenTests());
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  h.expectLogsFreeOfPersonalData();
+});
 afterAll(async () => {
   await h.stop();
   printBookingFigures('booking-reliability.test.ts');

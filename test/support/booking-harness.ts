@@ -51,13 +51,16 @@ import { createTestTable } from './dynamo.ts';
  * clients), pointed at an in-process loopback Google. Only these differ from AWS:
  * - Google's URLs (the loopback server's, through `GoogleEndpoints`);
  * - the token key (`LocalKeyWrapper` over a random key instead of KMS);
- * - the clock (fixed, advanced by the test);
+ * - the clock (`BookingClock`: starts at `START`, moved by the test, 1 ms per reading);
  * - the retry policy's `sleep` (records the backoff instead of waiting) and `random` (fixed);
  * - the mail sender (records every `OutboundEmail`; can be told to fail).
  *
+ * A harness costs a table and a server (seconds on a busy machine): share one per test file with
+ * `beforeAll`, call `resetBetweenTests()` in `beforeEach`, and give each test its own partners.
+ *
  * ```ts
- * const h = await createBookingHarness();
- * afterEach(() => h.stop());
+ * const h = await createBookingHarness();            // in beforeAll
+ * afterAll(() => h.stop());
  * const ana = await h.registerPartner({ email: 'ana@partner.test', name: 'Ana Ruiz', timeZone: 'America/Chicago' });
  * const intro = await h.createIntroduction({ introducer: 'sam@example.com', parties: [ana.email, 'bob@prospect.test'] });
  * await bookIntroduction(intro.id, h.dependencies);
@@ -189,8 +192,9 @@ export interface StreamRecord {
 
 /** What the harness counted, for the summary line of the run. */
 export interface BookingFigures {
-  /** Loopback faults queued (each use counted) and simulated crashes (`crashOnce`). */
+  /** Loopback faults queued through `injectFault` (a fault for `times` requests counts `times`). */
   googleFaults: number;
+  /** Simulated crashes (`crashOnce`). */
   crashes: number;
   /** Triggers of a booking that had already been triggered (repeats, concurrent calls, redeliveries). */
   duplicateTriggers: number;
@@ -277,6 +281,8 @@ export interface BookingHarness {
   introductionInserted(id: string): Promise<StreamRecord>;
   /** A MODIFY record of a partner's profile, from items read before and after the change. */
   partnerModified(before: Record<string, unknown>, after: Record<string, unknown>): StreamRecord;
+  /** Logs carry ids, outcomes and counts only: fails on any email address in a log line. */
+  expectLogsFreeOfPersonalData(): void;
   /** Stops the loopback Google and records the figures. */
   stop(): Promise<void>;
 }
@@ -588,6 +594,13 @@ export async function createBookingHarness(options: { start?: Date; clientId?: s
     item,
     introductionInserted: async (id) => streamRecord('INSERT', await item(keys.introduction(id)), null),
     partnerModified: (before, after) => streamRecord('MODIFY', after, before),
+
+    expectLogsFreeOfPersonalData() {
+      for (const call of logs) {
+        const line = JSON.stringify(call.args, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+        expect(line, 'a log line contains an email address').not.toMatch(/[^\s"'<>@]+@[^\s"'<>@]+\.[a-z]{2,}/i);
+      }
+    },
 
     async stop() {
       if (stopped) return;
