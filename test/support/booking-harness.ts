@@ -287,7 +287,7 @@ export interface BookingHarness {
   stop(): Promise<void>;
 }
 
-export async function createBookingHarness(options: { start?: Date; clientId?: string } = {}): Promise<BookingHarness> {
+export async function createBookingHarness(options: { start?: Date } = {}): Promise<BookingHarness> {
   const connection = await createTestTable();
   const runTag = randomBytes(6).toString('hex');
   const clock = new BookingClock(options.start ?? START);
