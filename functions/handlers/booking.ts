@@ -41,9 +41,10 @@ export function makeBookingHandler(dependencies: BookingHandlerDependencies) {
     if ('Records' in request) {
       const batchItemFailures: { itemIdentifier: string }[] = [];
       for (const record of request.Records) {
-        const work = workFromStreamRecord(record);
-        if (!work) continue;
         try {
+          // Inside the try: one malformed image fails only its own record.
+          const work = workFromStreamRecord(record);
+          if (!work) continue;
           await run(work);
         } catch (error) {
           dependencies.logger.warn('booking failed; will retry', { error: error instanceof Error ? error.name : 'error' });

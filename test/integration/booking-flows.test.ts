@@ -343,7 +343,9 @@ describe('booking: meetings checked against the calendar', () => {
     expect(await h.handler()(streamEvent(await h.introductionInserted(id)))).toEqual({ batchItemFailures: [] });
     h.countDuplicateTriggers(1);
     expect(h.mail.sent).toHaveLength(1);
-    expect(h.calendarEvents(owner.email)).toHaveLength(1);
+    // The declined event is removed, so it no longer blocks that time in the partner's calendar.
+    expect(h.calendarEvents(owner.email)).toHaveLength(0);
+    expect(h.calendarEvents(owner.email, { showDeleted: true }).map((event) => [event.id, event.status])).toEqual([[meeting.eventId, 'cancelled']]);
     expect((await h.history(id)).filter((entry) => entry.type === 'meeting_declined')).toHaveLength(1);
 
     // The partner clicks "Find another time" (the web function calls rebookIntroduction with the link's subject).
@@ -356,8 +358,25 @@ describe('booking: meetings checked against the calendar', () => {
     // A second click is harmless.
     expect(await rebookIntroduction(id, h.dependencies)).toMatchObject({ outcome: 'already_booked', meeting: { eventId: second.eventId } });
     h.countDuplicateTriggers(1);
-    expect(h.calendarEvents(owner.email).map((event) => event.id).sort()).toEqual([meeting.eventId, second.eventId].sort());
+    expect(h.calendarEvents(owner.email).map((event) => event.id)).toEqual([second.eventId]);
     expect(h.mail.sent).toHaveLength(1);
+  });
+
+  it('notices a revoked grant during the check: marks the calendar disconnected and asks once to reconnect', async () => {
+    const { owner, id } = await bookedMeeting('Rita Revoked');
+    h.google.control.revokeUser(owner.email);
+
+    expect(await checkUpcomingMeetings(h.dependencies)).toMatchObject({ skipped: 1, declined: 0, moved: 0, cancelled: 0 });
+    expect((await h.partner(owner.email)).calendar?.status).toBe('disconnected');
+    expect(h.mail.sent.map((email) => email.purpose)).toEqual(['calendar_reconnect']);
+    expect(h.mail.sent[0]?.to.map((contact) => contact.email)).toEqual([owner.email]);
+    // The booked meeting is left as it is; the next check sends nothing more.
+    expect((await h.introduction(id)).status).toBe('meeting_booked');
+    await checkUpcomingMeetings(h.dependencies);
+    expect(h.mail.sent).toHaveLength(1);
+    // Rita reconnects (one generation on): her meeting is checked again, and the later tests count it as readable.
+    await h.connectCalendar(owner.email);
+    expect(await checkUpcomingMeetings(h.dependencies)).toMatchObject({ skipped: 0 });
   });
 
   it('follows a meeting moved in Google Calendar: new times recorded, one "Moved" email per move', async () => {

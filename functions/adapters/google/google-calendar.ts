@@ -27,8 +27,8 @@ export interface RetryPolicy {
 
 /**
  * Google asks clients to back off exponentially on 429/403-rate-limit/5xx. Four attempts with
- * full jitter (0.25 s, 0.5 s, 1 s bases, capped at 4 s) stay well inside a Lambda's 30 s; after
- * that the error goes back to the caller (Lambda retries the whole booking later).
+ * full jitter (0.25 s, 0.5 s, 1 s bases, capped at 4 s); after that the error goes back to the
+ * caller (Lambda retries the whole booking later, safely: it is idempotent).
  */
 export const GOOGLE_RETRY_POLICY: RetryPolicy = {
   attempts: 4,
@@ -38,8 +38,12 @@ export const GOOGLE_RETRY_POLICY: RetryPolicy = {
   random: Math.random,
 };
 
-/** One request may take this long; a hung connection counts as a retryable failure. */
-export const GOOGLE_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * One request may take this long; a hung connection counts as a retryable failure. Google's
+ * Calendar calls answer in well under a second; 5 s × 4 attempts plus backoff keeps one call
+ * under 25 s, so a hung Google surfaces as CalendarUnavailableError rather than a Lambda timeout.
+ */
+export const GOOGLE_REQUEST_TIMEOUT_MS = 5_000;
 
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);

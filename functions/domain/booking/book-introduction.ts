@@ -190,7 +190,11 @@ async function createAndRecord(
   dependencies: BookingDependencies,
 ): Promise<BookingResult> {
   const eventId = meetingEventId(introduction.id, booking.round);
-  const attendees = [{ email: prospect.email, name: prospect.name }];
+  // Everyone introduced is invited (the prospect first); the partner is the organizer.
+  const attendees = [prospect, ...introduction.parties.filter((party) => party.email !== owner.email && party.email !== prospect.email)].map((party) => ({
+    email: party.email,
+    name: party.name,
+  }));
   if (preferences.inviteIntroducer && introduction.introducer.email !== owner.email && introduction.introducer.email !== prospect.email) {
     attendees.push({ email: introduction.introducer.email, name: introduction.introducer.name });
   }

@@ -1,7 +1,7 @@
 import type { Introduction, IntroductionEvent, Meeting } from '../introductions/introduction.ts';
 import { sendOnce } from '../outbound/outbound-email.ts';
 import { isCalendarConnected } from '../partners/partner.ts';
-import { formatSlot, meetingChangedEmail, type MeetingChange } from './booking-emails.ts';
+import { connectCalendarEmail, formatSlot, meetingChangedEmail, type MeetingChange } from './booking-emails.ts';
 import type { BookingDependencies } from './book-introduction.ts';
 import { CalendarAuthorizationError, CalendarUnavailableError } from './calendar-port.ts';
 
@@ -41,9 +41,24 @@ async function checkMeeting(introduction: Introduction, dependencies: BookingDep
   if (!meeting || !booking) return null;
   const owner = await dependencies.partners.getPartner(meeting.calendarOwner);
   if (!owner || !isCalendarConnected(owner)) return 'skipped';
-  const calendar = await dependencies.calendars.forPartner(owner);
-  const calendarEvent = await calendar.getEvent('primary', meeting.eventId);
   const prospect = introduction.parties.find((party) => party.email === booking.prospect) ?? { email: booking.prospect, name: null };
+  const calendar = await dependencies.calendars.forPartner(owner);
+  let calendarEvent;
+  try {
+    calendarEvent = await calendar.getEvent('primary', meeting.eventId);
+  } catch (error) {
+    if (!(error instanceof CalendarAuthorizationError)) throw error;
+    // The grant was revoked: the same as when booking finds it (one reconnect email per connection).
+    if (await dependencies.partners.markCalendarDisconnected(owner.email, owner.calendar?.generation ?? 0, error.message, dependencies.clock.now())) {
+      const disconnected = { ...owner, calendar: owner.calendar ? { ...owner.calendar, status: 'disconnected' as const } : null };
+      await sendOnce(connectCalendarEmail(disconnected, introduction, prospect, dependencies.links.connectCalendar(disconnected), true), {
+        outbox: dependencies.outbox,
+        sender: dependencies.sender,
+        now: () => dependencies.clock.now(),
+      });
+    }
+    return 'skipped';
+  }
   const previous = { start: new Date(meeting.start), end: new Date(meeting.end) };
 
   let kind: MeetingChange | null = null;
@@ -85,6 +100,8 @@ async function checkMeeting(introduction: Introduction, dependencies: BookingDep
     historyEvent,
   );
   if (!changed) return null;
+  // A declined meeting's event would keep blocking that time in the partner's calendar: remove it.
+  if (kind === 'declined') await calendar.deleteEvent('primary', meeting.eventId);
   const slot = updated ? { start: new Date(updated.start), end: new Date(updated.end) } : previous;
   const rebookUrl = kind === 'moved' ? null : dependencies.links.rebook(introduction.id);
   await sendOnce(meetingChangedEmail(owner, introduction, prospect, { kind, slot, previous, eventId: meeting.eventId, sequence }, rebookUrl), {
