@@ -1,16 +1,17 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as ses from 'aws-cdk-lib/aws-ses';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BookingEnvironment } from '../../functions/shared/booking-config.ts';
 import type { BookingCredentials } from './booking-credentials.ts';
 import type { DataTable } from './data-table.ts';
 import { LambdaScheduleTarget } from './lambda-schedule-target.ts';
+import { AlarmedDeadLetterQueue } from './alarmed-dead-letter-queue.ts';
 import { ReferFunction } from './refer-function.ts';
 
 /** The input of the recurring schedule (`bookingEventSchema` in `functions/handlers/booking-event.ts`). */
@@ -128,26 +129,13 @@ export class BookingPipeline extends Construct {
     const checkMeetingsEvery = props.checkMeetingsEvery ?? Duration.hours(1);
     if (!table.tableStreamArn) throw new Error('BookingPipeline needs a table with a stream (tableDesign.streamViewType)');
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetter = new AlarmedDeadLetterQueue(this, 'DeadLetter', {
+      holds: "the on-failure destination of the booking function's stream event source mapping and asynchronous invocations, and the schedule's dead-letter queue",
+      alarmDescription:
+        'A booking failed after retries. A stream failure names the shard and sequence numbers (the stream keeps records 24 h; the introduction is in the table: invoke the booking function with {"action":"book","introductionId":"..."}); an asynchronous or schedule failure holds the event itself.',
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        "This queue is itself the dead-letter queue: the on-failure destination of the booking function's stream event source mapping and asynchronous invocations, and the schedule's dead-letter queue. cdk-nag only recognises DLQs referenced by another queue's redrive policy.",
-    });
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription:
-          'A booking failed after retries. A stream failure names the shard and sequence numbers (the stream keeps records 24 h; the introduction is in the table: invoke the booking function with {"action":"book","introductionId":"..."}); an asynchronous or schedule failure holds the event itself.',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.deadLetterQueue = deadLetter.queue;
+    this.deadLetterAlarm = deadLetter.alarm;
 
     const environment = {
       TABLE_NAME: table.tableName,

@@ -1,13 +1,14 @@
-import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CaptureEnvironment } from '../../functions/shared/capture-config.ts';
 import type { DataTable } from './data-table.ts';
+import { AlarmedDeadLetterQueue } from './alarmed-dead-letter-queue.ts';
 import { ReferFunction } from './refer-function.ts';
 
 /** Props for `CapturePipeline`. */
@@ -135,26 +136,13 @@ export class CapturePipeline extends Construct {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.receiptRuleArn },
     };
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetter = new AlarmedDeadLetterQueue(this, 'DeadLetter', {
+      holds: "the on-failure destination of the capture function's asynchronous invocations",
+      alarmDescription:
+        'A captured message failed processing after retries; the SES event is in the dead-letter queue and the raw MIME in S3.',
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue: the on-failure destination of the capture function\'s asynchronous invocations. cdk-nag only recognises DLQs referenced by another queue\'s redrive policy.',
-    });
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription:
-          'A captured message failed processing after retries; the SES event is in the dead-letter queue and the raw MIME in S3.',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.deadLetterQueue = deadLetter.queue;
+    this.deadLetterAlarm = deadLetter.alarm;
 
     const environment = {
       TABLE_NAME: props.table.table.tableName,
