@@ -9,7 +9,15 @@ export type EmailPurpose =
   | 'booking_proposal'
   | 'meeting_declined'
   | 'meeting_moved'
-  | 'meeting_cancelled';
+  | 'meeting_cancelled'
+  | 'nudge'
+  | 'outcome_question'
+  | 'close_question'
+  | 'progress_update'
+  | 'not_a_fit'
+  | 'weekly_check_in'
+  | 'group_digest'
+  | 'one_to_one';
 
 /** An email the system sends, before it becomes MIME. The outbox key makes sending it idempotent. */
 export interface OutboundEmail {
@@ -26,6 +34,13 @@ export interface OutboundEmail {
   readonly inReplyTo: string | null;
   readonly references: readonly string[];
   readonly introductionId: string | null;
+  /** The pair or group a recurring email belongs to (replies thread to it). */
+  readonly pairId?: string | null;
+  /**
+   * One-click unsubscribe (RFC 8058) for recurring emails: becomes `List-Unsubscribe` and
+   * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+   */
+  readonly unsubscribeUrl?: string | null;
 }
 
 export type OutboxClaim = 'claimed' | 'already_sent' | 'in_progress';
