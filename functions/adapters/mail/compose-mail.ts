@@ -35,10 +35,26 @@ export async function composeMail(email: OutboundEmail, from: SenderIdentity): P
       'Auto-Submitted': 'auto-generated',
       'X-Auto-Response-Suppress': 'All',
       [OUTBOUND_MARKER_HEADER]: email.purpose,
+      ...unsubscribeHeaders(email.unsubscribeUrl),
     },
   });
   const raw = await new Promise<Buffer>((resolve, reject) => {
     composer.compile().build((error, message) => (error ? reject(error) : resolve(message)));
   });
   return { raw, messageId };
+}
+
+/**
+ * One-click unsubscribe for recurring emails (RFC 8058): `List-Unsubscribe: <url>` and
+ * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`. The composer leaves the mailer's `list`
+ * option to the mailer, so the header is written here, the way the mailer writes it: the URL in
+ * angle brackets, with anything a URL cannot carry (controls, spaces, brackets) taken out first.
+ * A URL that is neither http(s) nor mailto gives no header (the body still carries the link).
+ */
+function unsubscribeHeaders(url: string | null | undefined): Record<string, string | { prepared: true; foldLines: true; value: string }> {
+  const clean = url?.replace(/[\u0000-\u001f\u007f\s<>]+/g, '') ?? '';
+  if (!/^(https?|mailto):/i.test(clean)) return {};
+  const header = { 'List-Unsubscribe': { prepared: true, foldLines: true, value: `<${clean}>` } } as const;
+  // One click means a POST to a web address; a mailto: address alone is not one-click.
+  return /^mailto:/i.test(clean) ? header : { ...header, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
