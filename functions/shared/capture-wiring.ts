@@ -5,6 +5,7 @@ import type { Clock } from '../domain/shared/clock.ts';
 import { DynamoCaptureStore } from '../adapters/dynamodb/capture-store.ts';
 import type { DynamoConnection } from '../adapters/dynamodb/document-client.ts';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox-store.ts';
+import { DynamoPairStore } from '../adapters/dynamodb/pair-store.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { mimeMessageReader } from '../adapters/mail/parse-mail.ts';
 
@@ -21,6 +22,7 @@ export function captureDependencies(options: {
 }): CaptureDependencies {
   return {
     store: new DynamoCaptureStore(options.connection),
+    pairNotes: new DynamoPairStore(options.connection),
     partners: new DynamoPartnerStore(options.connection),
     rawMail: options.rawMail,
     reader: mimeMessageReader,

@@ -1,5 +1,5 @@
 import type { TokenAction } from '../domain/links/signed-token.ts';
-import { CONNECT_LINK_DAYS, REBOOK_LINK_DAYS } from '../adapters/links/booking-link-builder.ts';
+import { ANSWER_LINK_DAYS, CONNECT_LINK_DAYS, REBOOK_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../adapters/links/booking-link-builder.ts';
 import { html } from './html.ts';
 import type { Page } from './http.ts';
 import { PRODUCT_NAME } from './layout.ts';
@@ -30,6 +30,8 @@ const EXPIRED_ADVICE: Readonly<Record<TokenAction, string>> = {
   oauth_state: `Connecting took longer than ${OAUTH_STATE_MINUTES} minutes, so it was stopped. Open the link from your email again to start over.`,
   book_slot: 'The time this link offered has already started or passed. Reply to the email with the times: your reply goes straight to the person you were going to meet, so you can agree another time.',
   rebook: `"Find another time" links work for ${REBOOK_LINK_DAYS} days. Reply to the person you were meeting to agree a new time directly.`,
+  answer: `Answer links work for ${ANSWER_LINK_DAYS} days. The next email about this introduction (or the weekly check-in) has fresh ones.`,
+  unsubscribe: `Unsubscribe links work for ${UNSUBSCRIBE_LINK_DAYS} days. Use the link in the latest email, or just reply to it and ask to stop.`,
 };
 
 export function expiredLinkPage(action: TokenAction): Page {

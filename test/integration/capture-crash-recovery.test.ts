@@ -34,6 +34,7 @@ function withStore(dependencies: CaptureDependencies, overrides: Partial<Capture
   const delegate: CaptureStore = {
     findInbound: (id) => store.findInbound(id),
     findIntroductionIdByMessageIds: (ids) => store.findIntroductionIdByMessageIds(ids),
+    findThreadByMessageIds: (ids) => store.findThreadByMessageIds(ids),
     findIntroductionsByThreadSubject: (key) => store.findIntroductionsByThreadSubject(key),
     getIntroduction: (id) => store.getIntroduction(id),
     saveCapture: (capture) => store.saveCapture(capture),

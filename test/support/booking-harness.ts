@@ -1,3 +1,4 @@
+import { DynamoPairStore } from '../../functions/adapters/dynamodb/pair-store.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -517,6 +518,7 @@ export async function createBookingHarness(options: { start?: Date } = {}): Prom
         { deliveryId, receivedAt: clock.now(), envelopeRecipients: [CAPTURE_POLICY.captureAddress], verdicts: null, rawLocation: `memory://${deliveryId}` },
         {
           store: captureStore,
+          pairNotes: new DynamoPairStore(connection),
           partners,
           rawMail: { read: () => Promise.resolve(raw) },
           reader: mimeMessageReader,

@@ -3,7 +3,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCom
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction, IntroductionEvent } from '../../domain/introductions/introduction.ts';
-import type { CaptureStore, SaveResult } from '../../domain/capture/ports.ts';
+import type { CaptureStore, MessageThread, SaveResult } from '../../domain/capture/ports.ts';
 import { deterministicId } from '../../domain/shared/ids.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys, statusPartition, threadSubjectPartition } from './keys.ts';
@@ -26,22 +26,28 @@ export class DynamoCaptureStore implements CaptureStore {
   }
 
   async findIntroductionIdByMessageIds(messageIds: readonly string[]): Promise<string | null> {
+    const thread = await this.findThreadByMessageIds(messageIds, (item) => typeof item.introductionId === 'string');
+    return thread?.introductionId ?? null;
+  }
+
+  async findThreadByMessageIds(messageIds: readonly string[], accept: (item: Record<string, unknown>) => boolean = () => true): Promise<MessageThread | null> {
     // The In-Reply-To id and the newest References come first in the caller's order and at the end of References.
     const ids = [...new Set(messageIds)].slice(-MAX_REFERENCED_MESSAGE_IDS);
     if (ids.length === 0) return null;
     const { Responses, UnprocessedKeys } = await this.connection.client.send(
       new BatchGetCommand({ RequestItems: { [this.connection.tableName]: { Keys: ids.map((id) => keys.messageId(id)), ConsistentRead: true } } }),
     );
-    const found = new Map<string, string>();
-    for (const item of Responses?.[this.connection.tableName] ?? []) found.set(String(item.pk), String(item.introductionId));
-    const unprocessed = UnprocessedKeys?.[this.connection.tableName]?.Keys ?? [];
-    for (const key of unprocessed) {
+    const found = new Map<string, Record<string, unknown>>();
+    for (const item of Responses?.[this.connection.tableName] ?? []) found.set(String(item.pk), item);
+    for (const key of UnprocessedKeys?.[this.connection.tableName]?.Keys ?? []) {
       const { Item } = await this.connection.client.send(new GetCommand({ TableName: this.connection.tableName, Key: key, ConsistentRead: true }));
-      if (Item) found.set(String(Item.pk), String(Item.introductionId));
+      if (Item) found.set(String(Item.pk), Item);
     }
     for (const id of messageIds) {
-      const introductionId = found.get(keys.messageId(id).pk);
-      if (introductionId) return introductionId;
+      const item = found.get(keys.messageId(id).pk);
+      if (!item || !accept(item)) continue;
+      if (typeof item.introductionId === 'string') return { introductionId: item.introductionId };
+      if (typeof item.pairId === 'string') return { pairId: item.pairId };
     }
     return null;
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
 import type { Partner } from '../../domain/partners/partner.ts';
+import type { Group, Pair, PairNote } from '../../domain/pairs/pair.ts';
 import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
 import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 
@@ -33,6 +34,22 @@ const introductionItem = z.object({
       attendees: z.array(z.string()),
       videoLink: z.string().nullable(),
       htmlLink: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
+  followUp: z
+    .object({
+      nudgeDueAt: z.string().nullable(),
+      nudgesSent: z.number().int(),
+      outcomeDueAt: z.string().nullable(),
+      outcomeAskedFor: z.string().nullable().default(null),
+      closeDueAt: z.string().nullable(),
+      closeAsks: z.number().int(),
+      pendingUpdates: z.array(z.object({ status: z.enum(INTRODUCTION_STATUSES), at: z.string() })),
+      updateDueAt: z.string().nullable(),
+      amount: z.number().nullable(),
+      closedAt: z.string().nullable().default(null),
+      advocate: z.boolean(),
     })
     .nullable()
     .default(null),
@@ -100,4 +117,39 @@ export function inboundFromItem(item: Record<string, unknown>): InboundRecord {
 export function partnerFromItem(item: Record<string, unknown>): Partner {
   const { booking, ...partner } = partnerItem.parse(item);
   return { ...partner, ...(booking ? { booking } : {}) };
+}
+
+const pairItem = z.object({
+  id: z.string(),
+  partners: z.tuple([z.string(), z.string()]),
+  timeZone: z.string(),
+  weekly: z.object({ day: z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), time: z.string() }).nullable(),
+  oneToOne: z.enum(['monthly', 'quarterly', 'twice_a_year', 'off']),
+  goalPerMonth: z.number().int(),
+  createdAt: z.string(),
+  unsubscribed: z.array(z.string()).default([]),
+  nextOneToOne: z.object({ start: z.string(), end: z.string(), eventId: z.string(), period: z.string() }).nullable().default(null),
+});
+
+const pairNoteItem = z.object({ pairId: z.string(), from: z.string(), receivedAt: z.string(), text: z.string(), deliveryId: z.string() });
+
+const groupItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  members: z.array(z.string()),
+  timeZone: z.string(),
+  createdAt: z.string(),
+  unsubscribed: z.array(z.string()).default([]),
+});
+
+export function pairFromItem(item: Record<string, unknown>): Pair {
+  return pairItem.parse(item);
+}
+
+export function pairNoteFromItem(item: Record<string, unknown>): PairNote {
+  return pairNoteItem.parse(item);
+}
+
+export function groupFromItem(item: Record<string, unknown>): Group {
+  return groupItem.parse(item);
 }

@@ -21,6 +21,13 @@ export const keys = {
   partner: (email: string) => ({ pk: `PARTNER#${email}`, sk: META }),
   partnerIntroduction: (email: string, createdAt: string, introductionId: string) => ({ pk: `PARTNER#${email}`, sk: `INTRO#${createdAt}#${introductionId}` }),
   outbox: (outboxKey: string) => ({ pk: `OUTBOX#${boundedKeyPart(outboxKey)}`, sk: META }),
+  pair: (id: string) => ({ pk: `PAIR#${id}`, sk: META }),
+  pairNote: (id: string, receivedAt: string, deliveryId: string) => ({ pk: `PAIR#${id}`, sk: `NOTE#${receivedAt}#${deliveryId}` }),
+  partnerPair: (email: string, pairId: string) => ({ pk: `PARTNER#${email}`, sk: `PAIR#${pairId}` }),
+  group: (id: string) => ({ pk: `GROUP#${id}`, sk: META }),
+  partnerGroup: (email: string, groupId: string) => ({ pk: `PARTNER#${email}`, sk: `GROUP#${groupId}` }),
+  /** A one-click token that was used (single use); expires with the token. */
+  usedToken: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: META }),
 } as const;
 
 /** GSI1 partitions: every item of a collection, sorted by time. */
@@ -29,7 +36,13 @@ export const collections = {
   inbound: 'INBOUND',
   outbox: 'OUTBOX',
   partners: 'PARTNER',
+  pairs: 'PAIR',
+  groups: 'GROUP',
 } as const;
+
+/** GSI2 sort key of an introduction: its next follow-up due time, so the sweep finds what is overdue. */
+export const NOT_DUE = '9999-12-31T23:59:59.999Z';
+export const dueSortKey = (dueAt: string | null, id: string) => `${dueAt ?? NOT_DUE}#${id}`;
 
 /** GSI2: open introductions by status, sorted by when they are next due. */
 export const statusPartition = (status: string) => `STATUS#${status}`;

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
+import type { EmailThread, OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
 import { queryAll } from './query-all.ts';
@@ -73,16 +73,31 @@ export class DynamoOutbox implements Outbox {
     }
   }
 
-  async markSent(outboxKey: string, sentAt: Date, messageId: string): Promise<void> {
-    await this.connection.client.send(
-      new UpdateCommand({
+  async markSent(outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread): Promise<void> {
+    const markSent = {
+      Update: {
         TableName: this.connection.tableName,
         Key: keys.outbox(outboxKey),
         UpdateExpression: 'SET #status = :sent, sentAt = :sentAt, messageId = :messageId REMOVE leaseUntil',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString(), ':messageId': messageId },
-      }),
-    );
+      },
+    };
+    const threadId = thread?.introductionId ?? thread?.pairId;
+    if (!threadId) {
+      await this.connection.client.send(new UpdateCommand(markSent.Update));
+      return;
+    }
+    // A reply to this email comes back to the capture address with it in In-Reply-To: record where it belongs.
+    const messageIdItem = {
+      ...keys.messageId(messageId),
+      entity: 'message_id',
+      messageId,
+      role: 'outbound',
+      ...(thread?.introductionId ? { introductionId: thread.introductionId } : {}),
+      ...(thread?.pairId ? { pairId: thread.pairId } : {}),
+    };
+    await this.connection.client.send(new TransactWriteCommand({ TransactItems: [markSent, { Put: { TableName: this.connection.tableName, Item: messageIdItem } }] }));
   }
 
   async list(): Promise<OutboxEntry[]> {

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { BookingLinks } from '../../domain/booking/booking-ports.ts';
+import type { Question } from '../../domain/followup/answers.ts';
+import type { FollowUpLinks } from '../../domain/followup/follow-up-ports.ts';
 import { signToken } from '../../domain/links/signed-token.ts';
 import type { Partner } from '../../domain/partners/partner.ts';
 
@@ -6,6 +9,13 @@ import type { Partner } from '../../domain/partners/partner.ts';
 export const CONNECT_LINK_DAYS = 7;
 /** A "find another time" link stays valid two weeks. */
 export const REBOOK_LINK_DAYS = 14;
+/** Answer links (nudge, outcome, close) stay valid two weeks; a newer email carries fresh ones. */
+export const ANSWER_LINK_DAYS = 14;
+/**
+ * Unsubscribe links live as long as a link can: the signing key rotates every 30 days and the
+ * previous key still verifies, so 30 days is the longest lifetime that always verifies.
+ */
+export const UNSUBSCRIBE_LINK_DAYS = 30;
 const DAY_S = 86_400;
 
 /** Paths the web function serves. */
@@ -14,10 +24,12 @@ export const WEB_PATHS = {
   oauthCallback: '/oauth/callback',
   slot: '/slot',
   rebook: '/rebook',
+  answer: '/answer',
+  unsubscribe: '/unsubscribe',
 } as const;
 
 /** Signed, expiring links to the web function, each scoped to one action and one subject. */
-export class BookingLinkBuilder implements BookingLinks {
+export class BookingLinkBuilder implements BookingLinks, FollowUpLinks {
   constructor(
     private readonly baseUrl: string,
     private readonly signingKey: Buffer,
@@ -42,6 +54,19 @@ export class BookingLinkBuilder implements BookingLinks {
     return this.url(WEB_PATHS.slot, token);
   }
 
+  /** One answer to one question, for one recipient; single use (the web function records its id). */
+  answer(introductionId: string, question: Question, answer: string, recipient: string): string {
+    const token = signToken(
+      { action: 'answer', subject: introductionId, expiresAt: this.inDays(ANSWER_LINK_DAYS), data: { question, answer, recipient, id: tokenId() } },
+      this.signingKey,
+    );
+    return this.url(WEB_PATHS.answer, token);
+  }
+
+  unsubscribe(kind: 'pair' | 'group', id: string, recipient: string): string {
+    return this.url(WEB_PATHS.unsubscribe, signToken({ action: 'unsubscribe', subject: id, expiresAt: this.inDays(UNSUBSCRIBE_LINK_DAYS), data: { kind, recipient } }, this.signingKey));
+  }
+
   rebook(introductionId: string): string {
     return this.url(WEB_PATHS.rebook, signToken({ action: 'rebook', subject: introductionId, expiresAt: this.inDays(REBOOK_LINK_DAYS) }, this.signingKey));
   }
@@ -56,4 +81,9 @@ export class BookingLinkBuilder implements BookingLinks {
     url.searchParams.set('token', token);
     return url.toString();
   }
+}
+
+/** A random id per answer link, so the web function can accept each link once. */
+function tokenId(): string {
+  return randomBytes(12).toString('base64url');
 }

@@ -34,3 +34,8 @@ function base32hex(bytes: Uint8Array): string {
   if (bits > 0) output += BASE32HEX[(value << (5 - bits)) & 31];
   return output;
 }
+
+/** The event id of a pair's one-to-one in a period (e.g. 2026-11, 2026-Q4): booked once per period. */
+export function oneToOneEventId(pairId: string, period: string): string {
+  return base32hex(createHash('sha256').update(`one-to-one:${pairId}:${period}`).digest()).slice(0, EVENT_ID_LENGTH);
+}

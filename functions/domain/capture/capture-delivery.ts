@@ -1,6 +1,8 @@
 import { peopleFrom, type Person } from '../message/person.ts';
 import type { MailMessage } from '../message/mail-message.ts';
 import { hasReplySubject, understandMessage, type Understanding } from '../message/understand-message.ts';
+import { splitBody } from '../message/body-sections.ts';
+import type { Pair, PairNote } from '../pairs/pair.ts';
 import { deterministicId } from '../shared/ids.ts';
 import type { Clock } from '../shared/clock.ts';
 import { sendOnce, type MailSender, type Outbox } from '../outbound/outbound-email.ts';
@@ -10,6 +12,11 @@ import { contactFrom, type Contact, type Introduction } from '../introductions/i
 import type { Partner } from '../partners/partner.ts';
 import { UnreadableMessageError, type CaptureStore, type MessageReader, type PartnerDirectory, type RawMailSource } from './ports.ts';
 import { threadSubjectKey } from './thread-subject.ts';
+
+/** Kinds a person writes (not automated mail): only these can be replies worth recording. */
+const PERSONAL_KINDS = new Set<Understanding['kind']>(['intro', 'reply', 'not_intro', 'ambiguous']);
+/** A weekly reply is quoted next week: its first words are enough. */
+const MAX_NOTE_CHARS = 1_000;
 
 /** One delivery of one message to the capture address (an SES receipt, or a local SMTP session). */
 export interface InboundDelivery {
@@ -30,8 +37,15 @@ export interface CapturePolicy {
   readonly rejectOnDmarcFail: boolean;
 }
 
+/** Where replies to the weekly check-in go: notes on the pair, quoted in the next one. */
+export interface PairNotes {
+  getPair(id: string): Promise<Pick<Pair, 'id' | 'partners'> | null>;
+  addNote(note: PairNote): Promise<'saved' | 'exists'>;
+}
+
 export interface CaptureDependencies {
   readonly store: CaptureStore;
+  readonly pairNotes: PairNotes;
   readonly partners: PartnerDirectory;
   readonly rawMail: RawMailSource;
   readonly reader: MessageReader;
@@ -75,6 +89,12 @@ export async function captureDelivery(delivery: InboundDelivery, dependencies: C
   const understanding = understandSafely(message, delivery, dependencies.policy);
   const sender = peopleFrom(message.from)[0] ?? null;
   const facts = { understanding, sender, message };
+  // A person's reply to one of our emails (a weekly check-in, a nudge) belongs to that pair or introduction.
+  if (!understanding.fromSystem && PERSONAL_KINDS.has(understanding.kind) && understanding.kind !== 'intro' && (message.inReplyTo.length > 0 || message.references.length > 0)) {
+    const thread = await dependencies.store.findThreadByMessageIds([...message.inReplyTo, ...message.references]);
+    if (thread?.pairId) return recordPairNote(delivery, dependencies, facts, thread.pairId);
+    if (thread?.introductionId) return attachReply(delivery, dependencies, facts, thread.introductionId);
+  }
   switch (understanding.kind) {
     case 'intro':
       return captureIntroduction(delivery, dependencies, facts);
@@ -198,6 +218,17 @@ async function attachReply(
   return { outcome: 'attached', reasons, introductionId, repeatDelivery: false, email: null };
 }
 
+async function recordPairNote(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts, pairId: string): Promise<CaptureResult> {
+  const pair = await dependencies.pairNotes.getPair(pairId);
+  const from = facts.sender?.address ?? null;
+  if (!pair || !from || !pair.partners.includes(from)) {
+    return recordOutcome(delivery, dependencies, { outcome: 'ignored', reasons: ['a reply to a weekly check-in from someone outside the pair'], facts });
+  }
+  const text = splitBody(facts.message.text).newText.slice(0, MAX_NOTE_CHARS).trim();
+  await dependencies.pairNotes.addNote({ pairId, from, receivedAt: delivery.receivedAt.toISOString(), text, deliveryId: delivery.deliveryId });
+  return recordOutcome(delivery, dependencies, { outcome: 'attached', reasons: [`reply to the weekly check-in of pair ${pairId}, kept for next week`], facts });
+}
+
 async function recordAmbiguous(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts): Promise<CaptureResult> {
   const partner = facts.sender?.address ? await dependencies.partners.getPartner(facts.sender.address) : null;
   const reasons = partner ? facts.understanding.reasons : [...facts.understanding.reasons, 'the sender is not a registered partner, so no one was told'];
@@ -288,6 +319,7 @@ function understandSafely(message: MailMessage, delivery: InboundDelivery, polic
       inReplyTo: message.inReplyTo[0] ?? null,
       references: [...message.references],
       introText: '',
+      fromSystem: false,
       reasons: [`the message could not be understood (${error instanceof Error ? error.name : 'error'})`],
     };
   }

@@ -5,11 +5,15 @@ import type { Partner } from '../partners/partner.ts';
 
 export type SaveResult = 'saved' | 'delivery_exists';
 
+export type MessageThread = { readonly introductionId: string; readonly pairId?: undefined } | { readonly pairId: string; readonly introductionId?: undefined };
+
 /** Persistence the capture needs. Every write is conditional so a retry can never write twice. */
 export interface CaptureStore {
   findInbound(deliveryId: string): Promise<InboundRecord | null>;
   /** The introduction that owns any of these Message-IDs (its own, or a reply attached to it). */
   findIntroductionIdByMessageIds(messageIds: readonly string[]): Promise<string | null>;
+  /** What any of these Message-IDs belongs to: an introduction, or a pair (our weekly email). */
+  findThreadByMessageIds(messageIds: readonly string[]): Promise<MessageThread | null>;
   /** Introductions whose thread has this normalized subject, newest first (fallback threading). */
   findIntroductionsByThreadSubject(subjectKey: string): Promise<Introduction[]>;
   getIntroduction(id: string): Promise<Introduction | null>;

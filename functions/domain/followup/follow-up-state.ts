@@ -10,6 +10,8 @@ export interface FollowUpState {
   readonly nudgesSent: number;
   /** When to ask how the meeting went (meeting end + 2 h), or null. */
   readonly outcomeDueAt: string | null;
+  /** The due time the outcome question was last asked for: a moved meeting is asked about again. */
+  readonly outcomeAskedFor: string | null;
   /** When to ask whether it closed, or null. */
   readonly closeDueAt: string | null;
   readonly closeAsks: number;
@@ -19,6 +21,8 @@ export interface FollowUpState {
   readonly updateDueAt: string | null;
   /** Closed business, when won. */
   readonly amount: number | null;
+  /** When it was won (counted in that period's numbers). */
+  readonly closedAt: string | null;
   /** A prospect who was not a fit but is kept as an advocate (asked for referrals). */
   readonly advocate: boolean;
 }
@@ -32,11 +36,13 @@ export const EMPTY_FOLLOW_UP: FollowUpState = {
   nudgeDueAt: null,
   nudgesSent: 0,
   outcomeDueAt: null,
+  outcomeAskedFor: null,
   closeDueAt: null,
   closeAsks: 0,
   pendingUpdates: [],
   updateDueAt: null,
   amount: null,
+  closedAt: null,
   advocate: false,
 };
 

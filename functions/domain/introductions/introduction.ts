@@ -1,4 +1,5 @@
 import { naturalName, type Person } from '../message/person.ts';
+import type { FollowUpState } from '../followup/follow-up-state.ts';
 import type { IntroductionStatus } from './status.ts';
 
 export type { IntroductionStatus };
@@ -66,6 +67,8 @@ export interface Introduction {
   readonly meeting?: Meeting | null;
   /** Where booking stands, once it has started. */
   readonly booking?: BookingState | null;
+  /** What follow-through keeps: questions due, updates owed to the introducer, closed business. */
+  readonly followUp?: FollowUpState | null;
   /** The delivery that created it, and where its raw message is kept. */
   readonly deliveryId: string;
   readonly rawLocation: string;
@@ -80,7 +83,14 @@ export type IntroductionEventType =
   | 'meeting_moved'
   | 'meeting_declined'
   | 'meeting_cancelled'
-  | 'slots_proposed';
+  | 'slots_proposed'
+  | 'status_changed'
+  | 'reminder_set'
+  | 'nudge_sent'
+  | 'outcome_asked'
+  | 'close_asked'
+  | 'update_sent'
+  | 'referral_ask_prompted';
 
 export interface IntroductionEvent {
   readonly introductionId: string;

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * signature, both base64url. Each token is scoped to one action and one subject and expires.
  * Links are for convenience, not secrecy, but a token cannot be forged, widened or revived.
  */
-export type TokenAction = 'connect_calendar' | 'oauth_state' | 'book_slot' | 'rebook';
+export type TokenAction = 'connect_calendar' | 'oauth_state' | 'book_slot' | 'rebook' | 'answer' | 'unsubscribe';
 
 export interface TokenClaims {
   readonly action: TokenAction;

@@ -32,6 +32,8 @@ export interface Understanding {
   readonly reasons: readonly string[];
   /** What the introducer wrote (above any quote), trimmed: context for the meeting invitation. */
   readonly introText: string;
+  /** Sent by this system (our marker, or our own address): never captured, threaded or answered. */
+  readonly fromSystem: boolean;
 }
 
 /** Enough of the introduction's own words to say why the two should meet. */
@@ -63,6 +65,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
     inReplyTo: message.inReplyTo[0] ?? null,
     references: [...message.references],
     introText: '',
+    fromSystem: false,
   };
   const sender = peopleFrom(message.from)[0] ?? null;
   const systemAddresses = new Set([...context.systemAddresses, ...context.captureAddresses]);
@@ -70,7 +73,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   const automated = classifyAutomated(message, { addresses: systemAddresses });
   if (automated) {
     const kind: MessageKind = automated.kind === 'own' ? 'not_intro' : automated.kind;
-    return { ...base, kind, introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: [automated.reason] };
+    return { ...base, kind, fromSystem: automated.kind === 'own', introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: [automated.reason] };
   }
   if (!sender?.address) {
     return { ...base, kind: 'ambiguous', introducer: null, parties: [], unaddressedParties: [], forwardedBy: null, reasons: ['the message has no sender address'] };
@@ -131,7 +134,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   );
 }
 
-type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references' | 'introText'>;
+type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references' | 'introText' | 'fromSystem'>;
 
 function excerpt(text: string): string {
   const compact = text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();

@@ -43,6 +43,12 @@ export interface OutboundEmail {
   readonly unsubscribeUrl?: string | null;
 }
 
+/** What an email is about, for threading replies to it. */
+export interface EmailThread {
+  readonly introductionId: string | null;
+  readonly pairId: string | null;
+}
+
 export type OutboxClaim = 'claimed' | 'already_sent' | 'in_progress';
 
 export interface Outbox {
@@ -51,7 +57,11 @@ export interface Outbox {
    * claim's lease ran out without the email being marked sent (that attempt crashed).
    */
   claim(email: OutboundEmail, now: Date, leaseUntil: Date): Promise<OutboxClaim>;
-  markSent(outboxKey: string, sentAt: Date, messageId: string): Promise<void>;
+  /**
+   * Marks the email sent. When it belongs to an introduction or a pair, its Message-ID is
+   * recorded against that thread, so a reply to it that reaches the capture address finds it.
+   */
+  markSent(outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread): Promise<void>;
 }
 
 export interface MailSender {
@@ -86,6 +96,6 @@ export async function sendOnce(email: OutboundEmail, dependencies: SendOnceDepen
   if (claim === 'already_sent') return 'already_sent';
   if (claim === 'in_progress') throw new EmailInProgressError(email.outboxKey);
   const { messageId } = await dependencies.sender.send(email);
-  await dependencies.outbox.markSent(email.outboxKey, dependencies.now(), messageId);
+  await dependencies.outbox.markSent(email.outboxKey, dependencies.now(), messageId, { introductionId: email.introductionId, pairId: email.pairId ?? null });
   return 'sent';
 }

@@ -1,0 +1,129 @@
+import type { Introduction } from '../introductions/introduction.ts';
+import { QUESTION_APPLIES, QUESTIONS, answerEffect, type Question } from './answers.ts';
+import { closeQuestionEmail, nudgeEmail, outcomeQuestionEmail, progressUpdateEmail } from './follow-up-emails.ts';
+import { EMPTY_FOLLOW_UP, type FollowUpState } from './follow-up-state.ts';
+import type { AnswerLink } from './follow-up-views.ts';
+import { historyEvent, prospectOf, receivingPartner, send, type FollowThroughDependencies } from './follow-through.ts';
+
+export type JobOutcome = 'sent' | 'already_sent' | 'not_due' | 'not_found' | 'no_partner';
+
+/** Nudge: two business days after capture and still no meeting, one short email with one-click answers. */
+export function runNudge(introductionId: string, at: Date, dependencies: FollowThroughDependencies): Promise<JobOutcome> {
+  return askQuestion('nudge', 'nudgeDueAt', introductionId, at, dependencies);
+}
+
+/** Two hours after the meeting ended: "How did it go with Bob?". */
+export function runOutcome(introductionId: string, at: Date, dependencies: FollowThroughDependencies): Promise<JobOutcome> {
+  return askQuestion('outcome', 'outcomeDueAt', introductionId, at, dependencies);
+}
+
+/** After a good meeting: "Did it close?" (asked again after "still open", a bounded number of times). */
+export function runClose(introductionId: string, at: Date, dependencies: FollowThroughDependencies): Promise<JobOutcome> {
+  return askQuestion('close', 'closeDueAt', introductionId, at, dependencies);
+}
+
+async function askQuestion(
+  question: Question,
+  field: 'nudgeDueAt' | 'outcomeDueAt' | 'closeDueAt',
+  introductionId: string,
+  at: Date,
+  dependencies: FollowThroughDependencies,
+): Promise<JobOutcome> {
+  const introduction = await dependencies.store.getIntroduction(introductionId);
+  if (!introduction) return 'not_found';
+  const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
+  const due = state[field];
+  if (!QUESTION_APPLIES[question].includes(introduction.status) || !due || new Date(due) > at) return 'not_due';
+  const partner = await receivingPartner(introduction, dependencies.partners);
+  if (!partner) {
+    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, [field]: null });
+    return 'no_partner';
+  }
+  const answers = answerLinks(introduction, question, partner.email, dependencies);
+  const base = { introduction, prospect: prospectOf(introduction, partner.email), introducer: introduction.introducer, partner, answers };
+  const email =
+    question === 'nudge'
+      ? nudgeEmail({ ...base, outboxKey: `nudge#${introduction.id}#${due}` })
+      : question === 'outcome'
+        ? outcomeQuestionEmail({ ...base, outboxKey: `outcome#${introduction.id}#${due}`, meeting: meetingOrPlaceholder(introduction) })
+        : closeQuestionEmail({ ...base, outboxKey: `close#${introduction.id}#${state.closeAsks + 1}`, askNumber: state.closeAsks + 1 });
+  const result = await send(email, dependencies);
+  const after: FollowUpState =
+    question === 'nudge'
+      ? { ...state, nudgeDueAt: null, nudgesSent: state.nudgesSent + 1 }
+      : question === 'outcome'
+        ? { ...state, outcomeDueAt: null, outcomeAskedFor: due }
+        : { ...state, closeDueAt: null, closeAsks: state.closeAsks + 1 };
+  await dependencies.store.saveFollowUp(introduction.id, introduction.status, after);
+  const type = question === 'nudge' ? 'nudge_sent' : question === 'outcome' ? 'outcome_asked' : 'close_asked';
+  await dependencies.store.addEvent(historyEvent(introduction, dependencies, { type, detail: `asked ${partner.email}`, sourceId: `${question}:${due}` }));
+  return result;
+}
+
+/**
+ * The introducer's update: every status change since the last one (within the hour they are
+ * combined), in the partner's voice, with thanks.
+ */
+export async function runUpdate(introductionId: string, at: Date, dependencies: FollowThroughDependencies): Promise<JobOutcome> {
+  const introduction = await dependencies.store.getIntroduction(introductionId);
+  if (!introduction) return 'not_found';
+  const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
+  if (state.pendingUpdates.length === 0 || !state.updateDueAt || new Date(state.updateDueAt) > at) return 'not_due';
+  const partner = await receivingPartner(introduction, dependencies.partners);
+  if (!partner) {
+    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, pendingUpdates: [], updateDueAt: null });
+    return 'no_partner';
+  }
+  const changes = state.pendingUpdates;
+  const key = `update#${introduction.id}#${changes.map((change) => `${change.status}@${change.at}`).join('+')}`;
+  const result = await send(
+    progressUpdateEmail({
+      outboxKey: key,
+      introduction,
+      prospect: prospectOf(introduction, partner.email),
+      introducer: introduction.introducer,
+      partner,
+      changes,
+      meeting: introduction.meeting ?? null,
+      amount: state.amount,
+    }),
+    dependencies,
+  );
+  // Only what was sent is cleared: a change recorded meanwhile waits for the next update.
+  const current = (await dependencies.store.getIntroduction(introduction.id)) ?? introduction;
+  const currentState = current.followUp ?? EMPTY_FOLLOW_UP;
+  const remaining = currentState.pendingUpdates.filter((pending) => !changes.some((change) => change.status === pending.status && change.at === pending.at));
+  await dependencies.store.saveFollowUp(current.id, current.status, {
+    ...currentState,
+    pendingUpdates: remaining,
+    updateDueAt: remaining.length > 0 ? new Date(at.getTime() + 60 * 60_000).toISOString() : null,
+  });
+  await dependencies.store.addEvent(
+    historyEvent(introduction, dependencies, { type: 'update_sent', detail: `told ${introduction.introducer.email}: ${changes.map((change) => change.status).join(', ')}`, sourceId: key }),
+  );
+  return result;
+}
+
+export function answerLinks(introduction: Introduction, question: Question, recipient: string, dependencies: FollowThroughDependencies): AnswerLink[] {
+  return QUESTIONS[question].map((answer) => ({
+    answer,
+    label: answerEffect(question, answer)?.label ?? answer,
+    url: dependencies.links.answer(introduction.id, question, answer, recipient),
+  }));
+}
+
+/** "We booked it ourselves" leaves no meeting record; the question still names the introduction. */
+function meetingOrPlaceholder(introduction: Introduction) {
+  return (
+    introduction.meeting ?? {
+      start: introduction.createdAt,
+      end: introduction.createdAt,
+      timeZone: 'UTC',
+      eventId: '',
+      calendarOwner: introduction.booking?.calendarOwner ?? '',
+      attendees: [],
+      videoLink: null,
+      htmlLink: null,
+    }
+  );
+}

@@ -1,0 +1,268 @@
+import { effectiveBookingPreferences, isCalendarConnected, type Partner } from '../partners/partner.ts';
+import { findFreeSlots, type Interval } from '../booking/availability.ts';
+import { freeBusyQueryWindow } from '../booking/availability.ts';
+import { CalendarAuthorizationError } from '../booking/calendar-port.ts';
+import { oneToOneEventId } from '../booking/google-ids.ts';
+import { addDays, instantToLocal, localToInstant } from '../booking/time-zones.ts';
+import type { Introduction } from '../introductions/introduction.ts';
+import type { IntroductionStatus } from '../introductions/status.ts';
+import { EMPTY_FOLLOW_UP } from '../followup/follow-up-state.ts';
+import { answerLinks } from '../followup/question-jobs.ts';
+import { prospectOf, send, type FollowThroughDependencies } from '../followup/follow-through.ts';
+import { groupDigestEmail, weeklyCheckInEmail } from './pair-emails.ts';
+import type { Direction, IntroductionLine, OpenItem } from './pair-views.ts';
+import type { Pair } from './pair.ts';
+
+/** How far back introductions count for the numbers (closed business arrives months after). */
+export const NUMBERS_LOOKBACK_DAYS = 365;
+const DAY_MS = 86_400_000;
+/** Statuses of a meeting that took place. */
+const HELD: readonly IntroductionStatus[] = ['met', 'won', 'lost', 'not_a_fit'];
+
+export type PairJobOutcome = 'sent' | 'already_sent' | 'off' | 'not_found' | 'booked' | 'already_booked' | 'waiting_for_calendar' | 'no_free_slot';
+
+/**
+ * The weekly accountability email, one copy to each partner of the pair (their own open items
+ * and unsubscribe link): introductions each gave the other this week and this quarter against
+ * the goal, meetings booked and held, closed business, open items with one-click answers, the
+ * next one-to-one, and what each said last week.
+ */
+export async function runWeekly(pairIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
+  const pair = await dependencies.pairs.getPair(pairIdValue);
+  if (!pair) return ['not_found'];
+  if (!pair.weekly) return ['off'];
+  const partners = await Promise.all(pair.partners.map((email) => dependencies.partners.getPartner(email)));
+  const [a, b] = partners;
+  if (!a || !b) return ['not_found'];
+
+  const weekStart = new Date(at.getTime() - 7 * DAY_MS);
+  const quarterStart = startOfQuarter(at, pair.timeZone);
+  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
+  const [aGave, bGave] = await Promise.all([
+    dependencies.store.listGivenBy(a.email, since, at).then((list) => list.filter((intro) => includesParty(intro, b.email))),
+    dependencies.store.listGivenBy(b.email, since, at).then((list) => list.filter((intro) => includesParty(intro, a.email))),
+  ]);
+  const all = [...aGave, ...bGave];
+  const quarterGoal = pair.goalPerMonth * monthsBegun(quarterStart, at, pair.timeZone);
+  const direction = (from: Partner, to: Partner, given: readonly Introduction[]): Direction => ({
+    from,
+    to,
+    thisWeek: given.filter((intro) => new Date(intro.createdAt) >= weekStart).map((intro) => line(intro, to.email)),
+    thisQuarter: given.filter((intro) => new Date(intro.createdAt) >= quarterStart).length,
+    quarterGoal,
+  });
+  const lines = all.map((intro) => ({ intro, line: line(intro, receiverOf(intro, a.email, b.email)) }));
+  const meetingsBooked = lines.filter(({ intro }) => intro.status === 'meeting_booked' && intro.meeting && new Date(intro.meeting.start) >= weekStart).map(({ line: item }) => item);
+  const meetingsHeld = lines
+    .filter(({ intro }) => HELD.includes(intro.status) && intro.meeting && new Date(intro.meeting.end) >= weekStart && new Date(intro.meeting.end) < at)
+    .map(({ line: item }) => item);
+  const won = all.filter((intro) => intro.status === 'won' && (intro.followUp?.closedAt ?? '') >= quarterStart.toISOString());
+  const closedBusiness = { count: won.length, amount: won.reduce((sum, intro) => sum + (intro.followUp?.amount ?? 0), 0) };
+  const notes = await dependencies.pairs.notes(pair.id, weekStart, at);
+  const nextOneToOne = pair.nextOneToOne && new Date(pair.nextOneToOne.start) > at ? { start: pair.nextOneToOne.start, end: pair.nextOneToOne.end } : null;
+  const weekLabel = localDateLabel(at, pair.timeZone);
+
+  const outcomes: PairJobOutcome[] = [];
+  for (const [recipient, other, mineGiven, theirsGiven] of [
+    [a, b, aGave, bGave],
+    [b, a, bGave, aGave],
+  ] as const) {
+    if (pair.unsubscribed.includes(recipient.email)) continue;
+    const view = {
+      outboxKey: `weekly#${pair.id}#${weekLabel}#${recipient.email}`,
+      pair,
+      recipient,
+      other,
+      week: { start: weekStart.toISOString(), end: at.toISOString() },
+      quarter: { label: quarterLabel(at, pair.timeZone), start: quarterStart.toISOString() },
+      directions: [direction(recipient, other, mineGiven), direction(other, recipient, theirsGiven)] as const,
+      meetingsBooked,
+      meetingsHeld,
+      closedBusiness,
+      openItems: {
+        // The recipient acts on what the other introduced to them, and the other way round.
+        mine: openItems(theirsGiven, recipient.email, at, dependencies),
+        theirs: openItems(mineGiven, other.email, at, dependencies).map((item) => item.line),
+      },
+      nextOneToOne,
+      lastNotes: notes,
+      unsubscribeUrl: dependencies.links.unsubscribe('pair', pair.id, recipient.email),
+    };
+    outcomes.push(await send(weeklyCheckInEmail(view, dependencies.captureAddress), dependencies));
+  }
+  return outcomes;
+}
+
+/**
+ * The pair's one-to-one for this period (month, quarter or half year), booked once: in the
+ * first partner's calendar with a connected calendar, the other invited, at a time free in both
+ * calendars where both are connected.
+ */
+export async function runOneToOne(pairIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome> {
+  const pair = await dependencies.pairs.getPair(pairIdValue);
+  if (!pair) return 'not_found';
+  if (pair.oneToOne === 'off') return 'off';
+  const period = periodOf(pair, at);
+  if (pair.nextOneToOne?.period === period) return 'already_booked';
+  const partners = (await Promise.all(pair.partners.map((email) => dependencies.partners.getPartner(email)))).filter((partner): partner is Partner => partner !== null);
+  const organizer = partners.find(isCalendarConnected);
+  const attendee = partners.find((partner) => partner !== organizer);
+  if (!organizer || !attendee) return 'waiting_for_calendar';
+
+  const preferences = effectiveBookingPreferences(organizer);
+  const calendar = await dependencies.booking.calendars.forPartner(organizer);
+  const eventId = oneToOneEventId(pair.id, period);
+  let event = await calendar.getEvent('primary', eventId);
+  if (!event || event.status === 'cancelled') {
+    const window = freeBusyQueryWindow({ now: at, preferences });
+    if (!window) return 'no_free_slot';
+    const busy: Interval[] = await calendar.busy({ calendars: preferences.busyCalendars, ...window });
+    // Free in both calendars: the attendee's busy time counts too when they are connected.
+    if (isCalendarConnected(attendee)) {
+      try {
+        const theirs = await dependencies.booking.calendars.forPartner(attendee);
+        busy.push(...(await theirs.busy({ calendars: ['primary'], ...window })));
+      } catch (error) {
+        if (!(error instanceof CalendarAuthorizationError)) throw error;
+      }
+    }
+    const [slot] = findFreeSlots({ now: at, preferences, busy, count: 1 });
+    if (!slot) return 'no_free_slot';
+    const cadence = pair.oneToOne === 'twice_a_year' ? 'twice-yearly' : pair.oneToOne;
+    const created = await calendar.createEvent({
+      id: eventId,
+      calendarId: 'primary',
+      summary: `${nameOf(organizer)} <> ${nameOf(attendee)}: ${cadence} one-to-one`,
+      description: `Your ${cadence} one-to-one as referral partners: who could each of you use an introduction to, and what helped since last time.\n\nBooked by Referral desk.`,
+      start: slot.start,
+      end: slot.end,
+      timeZone: preferences.timeZone,
+      attendees: [{ email: attendee.email, name: attendee.name }],
+      videoRequestId: preferences.videoLink ? eventId : null,
+    });
+    event = created.created ? created.event : await calendar.getEvent('primary', eventId);
+  }
+  if (!event) return 'no_free_slot';
+  await dependencies.pairs.setNextOneToOne(pair.id, { start: event.start.toISOString(), end: event.end.toISOString(), eventId, period });
+  return 'booked';
+}
+
+/** The monthly digest to a group: introductions made, meetings held, closed business, public thanks. */
+export async function runGroupDigest(groupIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
+  const group = await dependencies.pairs.getGroup(groupIdValue);
+  if (!group) return ['not_found'];
+  const members = (await Promise.all(group.members.map((email) => dependencies.partners.getPartner(email)))).filter((partner): partner is Partner => partner !== null);
+  const { start, end, label } = previousMonth(at, group.timeZone);
+  const since = new Date(start.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
+  const given = new Map<string, Introduction[]>();
+  for (const member of members) given.set(member.email, await dependencies.store.listGivenBy(member.email, since, end));
+  const all = [...new Map([...given.values()].flat().map((intro) => [intro.id, intro])).values()];
+  const inMonth = (iso: string | null | undefined) => Boolean(iso) && (iso as string) >= start.toISOString() && (iso as string) < end.toISOString();
+  const introductions = all.filter((intro) => inMonth(intro.createdAt)).map((intro) => line(intro, receiverAmong(intro, group.members)));
+  const meetingsHeld = all.filter((intro) => HELD.includes(intro.status) && inMonth(intro.meeting?.end)).length;
+  const won = all.filter((intro) => intro.status === 'won' && inMonth(intro.followUp?.closedAt));
+  const thanks = members
+    .map((member) => ({ member, given: (given.get(member.email) ?? []).filter((intro) => inMonth(intro.createdAt)).length }))
+    .filter((entry) => entry.given > 0)
+    .sort((x, y) => y.given - x.given);
+  const outcomes: PairJobOutcome[] = [];
+  for (const recipient of members) {
+    if (group.unsubscribed.includes(recipient.email)) continue;
+    const view = {
+      outboxKey: `digest#${group.id}#${label}#${recipient.email}`,
+      group,
+      recipient,
+      members,
+      month: { label, start: start.toISOString(), end: end.toISOString() },
+      introductions,
+      meetingsHeld,
+      closedBusiness: { count: won.length, amount: won.reduce((sum, intro) => sum + (intro.followUp?.amount ?? 0), 0) },
+      thanks,
+      unsubscribeUrl: dependencies.links.unsubscribe('group', group.id, recipient.email),
+    };
+    outcomes.push(await send(groupDigestEmail(view, dependencies.captureAddress), dependencies));
+  }
+  return outcomes;
+}
+
+function openItems(given: readonly Introduction[], receiver: string, at: Date, dependencies: FollowThroughDependencies): OpenItem[] {
+  const items: OpenItem[] = [];
+  for (const intro of given) {
+    const question =
+      intro.status === 'introduced' || intro.status === 'awaiting_booking'
+        ? 'nudge'
+        : intro.status === 'meeting_booked' && intro.meeting && new Date(intro.meeting.end) < at
+          ? 'outcome'
+          : intro.status === 'met'
+            ? 'close'
+            : null;
+    if (question) items.push({ line: line(intro, receiver), question, answers: answerLinks(intro, question, receiver, dependencies) });
+  }
+  return items;
+}
+
+function line(intro: Introduction, receiver: string): IntroductionLine {
+  return {
+    introductionId: intro.id,
+    introducer: intro.introducer,
+    prospect: prospectOf(intro, receiver),
+    status: intro.status,
+    meeting: intro.meeting ?? null,
+    amount: (intro.followUp ?? EMPTY_FOLLOW_UP).amount,
+  };
+}
+
+function includesParty(intro: Introduction, email: string): boolean {
+  return intro.parties.some((party) => party.email === email);
+}
+
+function receiverOf(intro: Introduction, a: string, b: string): string {
+  return intro.introducer.email === a ? b : a;
+}
+
+function receiverAmong(intro: Introduction, members: readonly string[]): string {
+  return intro.parties.find((party) => members.includes(party.email))?.email ?? intro.parties[0]?.email ?? '';
+}
+
+function nameOf(partner: Partner): string {
+  return partner.name ?? partner.email;
+}
+
+export function startOfQuarter(at: Date, timeZone: string): Date {
+  const local = instantToLocal(at, timeZone);
+  const month = Math.floor((local.month - 1) / 3) * 3 + 1;
+  return localToInstant({ year: local.year, month, day: 1, hour: 0, minute: 0 }, timeZone);
+}
+
+function monthsBegun(quarterStart: Date, at: Date, timeZone: string): number {
+  const start = instantToLocal(quarterStart, timeZone);
+  const now = instantToLocal(at, timeZone);
+  return (now.year - start.year) * 12 + (now.month - start.month) + 1;
+}
+
+function quarterLabel(at: Date, timeZone: string): string {
+  const local = instantToLocal(at, timeZone);
+  return `Q${Math.floor((local.month - 1) / 3) + 1} ${local.year}`;
+}
+
+function localDateLabel(at: Date, timeZone: string): string {
+  const local = instantToLocal(at, timeZone);
+  return `${local.year}-${String(local.month).padStart(2, '0')}-${String(local.day).padStart(2, '0')}`;
+}
+
+/** The period a one-to-one belongs to, in the pair's zone: 2026-11, 2026-Q4 or 2026-H2. */
+export function periodOf(pair: Pair, at: Date): string {
+  const local = instantToLocal(at, pair.timeZone);
+  if (pair.oneToOne === 'quarterly') return `${local.year}-Q${Math.floor((local.month - 1) / 3) + 1}`;
+  if (pair.oneToOne === 'twice_a_year') return `${local.year}-H${local.month <= 6 ? 1 : 2}`;
+  return `${local.year}-${String(local.month).padStart(2, '0')}`;
+}
+
+/** The calendar month before `at`, in the zone: [start, end) and "2026-10". */
+export function previousMonth(at: Date, timeZone: string): { start: Date; end: Date; label: string } {
+  const local = instantToLocal(at, timeZone);
+  const end = localToInstant({ year: local.year, month: local.month, day: 1, hour: 0, minute: 0 }, timeZone);
+  const lastDay = addDays({ year: local.year, month: local.month, day: 1 }, -1);
+  const start = localToInstant({ year: lastDay.year, month: lastDay.month, day: 1, hour: 0, minute: 0 }, timeZone);
+  return { start, end, label: `${lastDay.year}-${String(lastDay.month).padStart(2, '0')}` };
+}
