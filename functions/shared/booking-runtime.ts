@@ -22,6 +22,8 @@ export interface BookingRuntime {
   readonly oauth: GoogleOAuth;
   readonly sealer: SecretSealer;
   readonly signingKey: Buffer;
+  /** Signed links for booking and follow-through emails. */
+  readonly links: BookingLinkBuilder;
 }
 
 export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, options: { webBaseUrl?: string } = {}): Promise<BookingRuntime> {
@@ -44,6 +46,7 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
   });
   const signingKey = Buffer.from(signingSecret, 'utf8');
   const clock = { now: () => new Date() };
+  const links = new BookingLinkBuilder(webBaseUrl, signingKey, clock.now);
   const booking = bookingDependencies({
     connection,
     calendars: new GoogleCalendarAccess({
@@ -53,10 +56,10 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
       endpoints: REAL_GOOGLE,
     }),
     sender: new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }),
-    links: new BookingLinkBuilder(webBaseUrl, signingKey, clock.now),
+    links,
     clock,
   });
-  return { booking, connection, oauth, sealer, signingKey };
+  return { booking, connection, oauth, sealer, signingKey, links };
 }
 
 /** The OAuth callback URL under the web function's base URL (register it with the Google OAuth client). */
