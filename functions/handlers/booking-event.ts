@@ -7,7 +7,7 @@ import { z } from 'zod';
  * just connected), the hourly schedule (check booked meetings), or a direct request.
  */
 const attributeMap = z.record(z.string(), z.unknown());
-const streamRecordSchema = z.object({
+export const streamRecordSchema = z.object({
   eventID: z.string().optional(),
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({ SequenceNumber: z.string().optional(), NewImage: attributeMap.optional(), OldImage: attributeMap.optional() }),
