@@ -16,7 +16,14 @@ import { oauthRedirectUri } from '../../functions/shared/booking-runtime.ts';
 import {
   actionsOf,
   allPolicyStatements,
+  functionEnvironment,
+  matchesFilter,
   onlyResourceId,
+  resolvedEnvironment,
+  resourceOf,
+  serviceStatements,
+  sortedResources,
+  type Resource,
   roleStatements,
   synthStack,
   synthTemplate,
@@ -30,14 +37,6 @@ const defaultSender = 'follow-up@in.example.com';
 /** `{ "Fn::GetAtt": [id, "Arn"] }` joined with a suffix, as CDK renders `bucket.arnForObjects(...)`. */
 function arnWithSuffix(logicalId: string, suffix: string) {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, suffix]] };
-}
-
-function functionEnvironment(template: Template, functionId: string): Record<string, unknown> {
-  const fn = template.findResources('AWS::Lambda::Function')[functionId] as
-    | { Properties: { Environment: { Variables: Record<string, unknown> } } }
-    | undefined;
-  if (!fn) throw new Error(`no function ${functionId}`);
-  return fn.Properties.Environment.Variables;
 }
 
 function captureEnvironmentOf({ template, app, id }: SynthesizedStack): Record<string, unknown> {
@@ -407,42 +406,6 @@ describe('configuration from context', () => {
   });
 });
 
-interface Resource<P = Record<string, unknown>> {
-  Properties: P;
-  DeletionPolicy?: string;
-}
-
-function resourceOf<P = Record<string, unknown>>(template: Template, logicalId: string): Resource<P> {
-  const resource = (template.toJSON() as { Resources: Record<string, Resource<P>> }).Resources[logicalId];
-  if (!resource) throw new Error(`no resource ${logicalId}`);
-  return resource;
-}
-
-/** The statements whose actions all belong to `service`. */
-function serviceStatements(statements: PolicyStatementJson[], service: string): PolicyStatementJson[] {
-  return statements.filter((s) => actionsOf(s).every((a) => a.startsWith(`${service}:`)));
-}
-
-function sortedResources(statement: PolicyStatementJson | undefined): unknown[] {
-  const resource = statement?.Resource;
-  const resources: unknown[] = Array.isArray(resource) ? (resource as unknown[]) : [resource];
-  return [...resources].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-}
-
-/**
- * Whether a Lambda event filter pattern (exact-match arrays only, the form the stack uses)
- * matches an event, as Lambda evaluates it.
- */
-function matchesFilter(pattern: unknown, event: unknown): boolean {
-  if (Array.isArray(pattern)) {
-    if (!pattern.every((value) => typeof value === 'string')) throw new Error('only exact-match filters are evaluated here');
-    return typeof event === 'string' && pattern.includes(event);
-  }
-  if (typeof pattern !== 'object' || pattern === null) throw new Error('unexpected filter pattern');
-  if (typeof event !== 'object' || event === null) return false;
-  return Object.entries(pattern).every(([key, value]) => matchesFilter(value, (event as Record<string, unknown>)[key]));
-}
-
 function streamRecord(
   eventName: StreamRecord['eventName'],
   newImage: Record<string, unknown> | null,
@@ -466,16 +429,6 @@ function expectedBookingVariables(options: { webBaseUrl: boolean; serviceAccount
     .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT_SECRET_ARN')
     .concat('POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'NODE_OPTIONS')
     .sort();
-}
-
-/** The environment with every reference replaced by a value of the kind it resolves to, as at cold start. */
-function resolvedEnvironment(env: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).map(([key, value]) => [
-      key,
-      typeof value === 'string' ? value : key === 'WEB_BASE_URL' ? 'https://abc.lambda-url.eu-west-1.on.aws/' : `resolved-${key}`,
-    ]),
-  );
 }
 
 describe('booking (default configuration)', () => {

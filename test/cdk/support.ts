@@ -155,3 +155,60 @@ export function runNag(
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+/** The environment variables of a function in the template. */
+export function functionEnvironment(template: Template, functionId: string): Record<string, unknown> {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId] as
+    | { Properties: { Environment: { Variables: Record<string, unknown> } } }
+    | undefined;
+  if (!fn) throw new Error(`no function ${functionId}`);
+  return fn.Properties.Environment.Variables;
+}
+
+export interface Resource<P = Record<string, unknown>> {
+  Properties: P;
+  DeletionPolicy?: string;
+}
+
+/** One resource of the template by logical id (fails if there is none). */
+export function resourceOf<P = Record<string, unknown>>(template: Template, logicalId: string): Resource<P> {
+  const resource = (template.toJSON() as { Resources: Record<string, Resource<P>> }).Resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return resource;
+}
+
+/** The statements whose actions all belong to `service`. */
+export function serviceStatements(statements: PolicyStatementJson[], service: string): PolicyStatementJson[] {
+  return statements.filter((s) => actionsOf(s).every((a) => a.startsWith(`${service}:`)));
+}
+
+/** The resources of a statement, sorted, for comparing sets. */
+export function sortedResources(statement: PolicyStatementJson | undefined): unknown[] {
+  const resource = statement?.Resource;
+  const resources: unknown[] = Array.isArray(resource) ? (resource as unknown[]) : [resource];
+  return [...resources].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/**
+ * Whether a Lambda event filter pattern (exact-match arrays only, the form the stack uses)
+ * matches an event, as Lambda evaluates it.
+ */
+export function matchesFilter(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    if (!pattern.every((value) => typeof value === 'string')) throw new Error('only exact-match filters are evaluated here');
+    return typeof event === 'string' && pattern.includes(event);
+  }
+  if (typeof pattern !== 'object' || pattern === null) throw new Error('unexpected filter pattern');
+  if (typeof event !== 'object' || event === null) return false;
+  return Object.entries(pattern).every(([key, value]) => matchesFilter(value, (event as Record<string, unknown>)[key]));
+}
+
+/** The environment with every reference replaced by a value of the kind it resolves to, as at cold start. */
+export function resolvedEnvironment(env: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : key === 'WEB_BASE_URL' ? 'https://abc.lambda-url.eu-west-1.on.aws/' : `resolved-${key}`,
+    ]),
+  );
+}

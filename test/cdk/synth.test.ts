@@ -14,7 +14,7 @@ interface AssetManifest {
 }
 
 describe('cdk synth (CLI, real bundling, no AWS credentials)', () => {
-  it('synthesizes the app and bundles the capture, web and booking handlers as ESM modules with source maps', async () => {
+  it('synthesizes the app and bundles the capture, web, booking and link-key rotation handlers as ESM modules with source maps', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'refer-synth-'));
     try {
       // No AWS_* variables at all: synth must work offline for anyone.
@@ -37,6 +37,7 @@ describe('cdk synth (CLI, real bundling, no AWS credentials)', () => {
       // One bundle per function, named after its construct path.
       expect(bundles.map((file) => file.displayName).sort()).toEqual([
         'Booking/Function/Code',
+        'BookingCredentials/LinkKeyRotation/Function/Code',
         'Capture/Function/Code',
         'Web/Function/Code',
       ]);
