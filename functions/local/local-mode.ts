@@ -1,13 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { relative } from 'node:path';
 import { captureDelivery } from '../domain/capture/capture-delivery.ts';
-import { ensureTable } from '../adapters/dynamodb/create-table.ts';
+import { ensureTable, tableStreamArn } from '../adapters/dynamodb/create-table.ts';
 import { createDocumentClient, type DynamoConnection } from '../adapters/dynamodb/document-client.ts';
 import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
 import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { makeWebHandler } from '../handlers/web.ts';
+import { makeBookingHandler } from '../handlers/booking.ts';
+import { makeJobsHandler } from '../handlers/jobs.ts';
+import { runJob } from '../domain/schedules/run-job.ts';
+import { startLocalScheduler, type LocalScheduler } from '../adapters/scheduler/table-scheduler.ts';
+import { entityIs, startStreamPoller, type RunningStreamPoller } from './stream-poller.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { logger } from '../shared/logger.ts';
 import { startLocalBooking, type LocalBooking } from './local-booking.ts';
@@ -25,6 +30,7 @@ export interface RunningLocalMode {
   readonly googleUrl: string | null;
   readonly connection: DynamoConnection;
   readonly booking: LocalBooking;
+  readonly stream: RunningStreamPoller;
   stop(): Promise<void>;
 }
 
@@ -48,10 +54,19 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
   }
 
-  const started: { dynamo?: RunningDynamoDbLocal; smtp?: RunningSmtpInbound; booking?: LocalBooking; web?: RunningWebServer } = {};
+  const started: {
+    dynamo?: RunningDynamoDbLocal;
+    smtp?: RunningSmtpInbound;
+    booking?: LocalBooking;
+    web?: RunningWebServer;
+    stream?: RunningStreamPoller;
+    scheduler?: LocalScheduler;
+  } = {};
   const stop = async () => {
     await started.smtp?.stop();
     await started.web?.stop();
+    await started.scheduler?.stop();
+    await started.stream?.stop();
     await started.booking?.stop();
     await started.dynamo?.stop();
     await removeRuntimeFile(paths.runtimeFile);
@@ -60,6 +75,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     started.dynamo = await startDynamoDbLocal({ dataDirectory: paths.dynamo, ...(settings.dynamoPort ? { port: settings.dynamoPort } : {}) });
     const raw = new DynamoDBClient({ endpoint: started.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await ensureTable(raw, settings.tableName);
+    const streamArn = await tableStreamArn(raw, settings.tableName);
     raw.destroy();
 
     const connection = { client: createDocumentClient({ endpoint: started.dynamo.endpoint }), tableName: settings.tableName };
@@ -78,6 +94,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       keys,
       sender,
       webBaseUrl: webUrl,
+      captureAddress: settings.captureAddress,
       googleClient: settings.googleClient,
       ...(settings.googlePort ? { googlePort: settings.googlePort } : {}),
       googleStatePath: paths.googleState,
@@ -94,11 +111,41 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
         sealer: booking.sealer,
         signingKey: keys.linkSigning,
         logger,
-        onCalendarConnected: (email) => {
-          booking.resume(email);
-          return Promise.resolve();
-        },
       }),
+    });
+    const followThrough = booking.runtime.followThrough;
+    const bookingHandler = makeBookingHandler({ booking: booking.dependencies, logger });
+    const jobsHandler = makeJobsHandler({ followThrough, logger });
+    const print = (line: string) => process.stdout.write(`${line}\n`);
+    // Lambda's two event source mappings on the table stream, with the same filters.
+    started.stream = await startStreamPoller({
+      endpoint: started.dynamo.endpoint,
+      streamArn,
+      log: print,
+      consumers: [
+        {
+          name: 'booking',
+          accepts: (record) => entityIs(['introduction'], ['INSERT'])(record) || entityIs(['partner'], ['MODIFY'])(record),
+          handle: async (records) => {
+            // With the loopback server, the introduced partners are connected to it first: the loop works out of the box.
+            for (const record of records) {
+              const parties = (record.dynamodb.NewImage?.parties as { L?: { M?: { email?: { S?: string } } }[] } | undefined)?.L ?? [];
+              if (record.eventName === 'INSERT') for (const party of parties) if (party.M?.email?.S) await booking.connectToLoopback(party.M.email.S);
+            }
+            return bookingHandler({ Records: records });
+          },
+        },
+        { name: 'follow-through', accepts: entityIs(['introduction', 'pair', 'group'], ['INSERT', 'MODIFY']), handle: (records) => jobsHandler({ Records: records }) },
+      ],
+    });
+    // EventBridge Scheduler's stand-in: due schedules from the table, run in process.
+    started.scheduler = startLocalScheduler({
+      scheduler: booking.runtime.scheduler,
+      run: async (job) => {
+        const result = await runJob(job, followThrough);
+        if (result.outcomes.some((outcome) => outcome === 'sent' || outcome.endsWith(':sent'))) print(`${job.kind}: ${result.outcomes.join(', ')}`);
+      },
+      logger,
     });
     started.smtp = await startSmtpInbound({
       port: settings.smtpPort,
@@ -109,8 +156,6 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
           { deliveryId: message.deliveryId, receivedAt: message.receivedAt, envelopeRecipients: message.envelopeRecipients, verdicts: null, rawLocation },
           dependencies,
         );
-        // As the table stream does on AWS: a new introduction goes on to booking.
-        if (result.outcome === 'captured' && result.introductionId && !result.repeatDelivery) booking.enqueue(result.introductionId);
         return `OK ${result.outcome}${result.introductionId ? ` ${result.introductionId}` : ''}`;
       },
     });
@@ -124,7 +169,14 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       captureAddress: settings.captureAddress,
       startedAt: new Date().toISOString(),
     });
-    return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, webUrl, googleUrl: booking.loopback?.url ?? null, connection, booking, stop };
+    // The daily sweep's backstop, once at start: whatever was missed while local mode was stopped.
+    runJob({ kind: 'sweep' }, followThrough).then(
+      (result) => {
+        if (result.outcomes.length > 0) print(`caught up: ${result.outcomes.join(', ')}`);
+      },
+      () => print('the start-up sweep failed; the scheduler runs the daily sweep later'),
+    );
+    return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, webUrl, googleUrl: booking.loopback?.url ?? null, connection, booking, stream: started.stream, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,143 @@
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+
+/**
+ * Local mode's event source mapping: polls DynamoDB Local's own table stream and hands the
+ * records, shaped as Lambda receives them, to the same handlers as on AWS. Starts at the end of
+ * the stream (what happened while local mode was stopped is caught by the sweep at start).
+ */
+export interface StreamConsumer {
+  readonly name: string;
+  /** Lambda's filter criteria, as a predicate on the record. */
+  readonly accepts: (record: LambdaStreamRecord) => boolean;
+  /** The handler; returns the records that failed (their sequence numbers), like ReportBatchItemFailures. */
+  readonly handle: (records: LambdaStreamRecord[]) => Promise<unknown>;
+}
+
+export interface LambdaStreamRecord {
+  readonly eventID: string;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly eventSource: 'aws:dynamodb';
+  readonly dynamodb: { readonly SequenceNumber: string; readonly NewImage?: Record<string, unknown>; readonly OldImage?: Record<string, unknown> };
+}
+
+export interface StreamPollerOptions {
+  readonly endpoint: string;
+  readonly streamArn: string;
+  readonly consumers: readonly StreamConsumer[];
+  /** @default 300 */
+  readonly intervalMs?: number;
+  /** A failed record is retried this many times, then logged and skipped (AWS would dead-letter it). */
+  readonly maxAttempts?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningStreamPoller {
+  /** Resolves when everything read so far has been handled. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
+  const client = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const iterators = new Map<string, string | undefined>();
+  const maxAttempts = options.maxAttempts ?? 3;
+  const log = options.log ?? (() => undefined);
+  let stopped = false;
+  let busy = Promise.resolve();
+
+  const refreshShards = async (type: 'LATEST' | 'TRIM_HORIZON') => {
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
+      const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shard.ShardId, ShardIteratorType: type }));
+      iterators.set(shard.ShardId, ShardIterator);
+    }
+  };
+  await refreshShards('LATEST');
+
+  const deliver = async (records: LambdaStreamRecord[]) => {
+    for (const consumer of options.consumers) {
+      let pending = records.filter(consumer.accepts);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        const result = (await consumer.handle(pending).catch(() => ({ batchItemFailures: pending.map((record) => ({ itemIdentifier: record.dynamodb.SequenceNumber })) }))) as {
+          batchItemFailures?: { itemIdentifier: string }[];
+        };
+        const failed = new Set((result.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+        pending = pending.filter((record) => failed.has(record.dynamodb.SequenceNumber));
+        if (pending.length > 0 && attempt >= maxAttempts) {
+          log(`${consumer.name}: ${pending.length} change(s) failed ${maxAttempts} times; the daily sweep will retry`);
+          break;
+        }
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  };
+
+  const poll = async () => {
+    // New shards appear over time; new ones are read from their start.
+    await refreshShards('TRIM_HORIZON');
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      try {
+        const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        iterators.set(shardId, NextShardIterator);
+        if (Records && Records.length > 0) await deliver(Records.map(toLambdaRecord));
+      } catch (error) {
+        if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) iterators.delete(shardId);
+        else throw error;
+      }
+    }
+  };
+
+  const loop = async () => {
+    while (!stopped) {
+      busy = poll().catch((error: unknown) => log(`stream polling failed (${error instanceof Error ? error.name : 'error'}); retrying`));
+      await busy;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 300));
+    }
+  };
+  const running = loop();
+
+  return {
+    async idle() {
+      await busy;
+      // One more pass: what the last handlers wrote is on the stream now.
+      busy = poll().catch(() => undefined);
+      await busy;
+    },
+    async stop() {
+      stopped = true;
+      await running;
+      client.destroy();
+    },
+  };
+}
+
+function toLambdaRecord(record: _Record): LambdaStreamRecord {
+  return {
+    eventID: record.eventID ?? '',
+    eventName: record.eventName ?? 'MODIFY',
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      SequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+      ...(record.dynamodb?.NewImage ? { NewImage: record.dynamodb.NewImage } : {}),
+      ...(record.dynamodb?.OldImage ? { OldImage: record.dynamodb.OldImage } : {}),
+    },
+  };
+}
+
+/** The same filters the stack's event source mappings use. */
+export const entityIs =
+  (entities: readonly string[], events: readonly LambdaStreamRecord['eventName'][]) =>
+  (record: LambdaStreamRecord): boolean => {
+    const entity = (record.dynamodb.NewImage?.entity as { S?: string } | undefined)?.S;
+    return events.includes(record.eventName) && entity !== undefined && entities.includes(entity);
+  };
