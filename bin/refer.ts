@@ -13,6 +13,7 @@ import { describeParse, parseFile } from './cli/parse-command.ts';
 import { inboundRecord, introductionRecord, outboxRecord, partnerRecord } from './cli/records.ts';
 import { openStore, type OpenStore } from './cli/store-connection.ts';
 import { calendarConnectLink } from './cli/connect-link.ts';
+import { groupCommand, introCommand, jobsCommand, pairCommand } from './cli/follow-through-commands.ts';
 import { describePreferences, PREFERENCE_OPTIONS, PreferenceError, updatedPreferences } from './cli/partner-preferences.ts';
 import { effectiveBookingPreferences, type Partner } from '../functions/domain/partners/partner.ts';
 
@@ -36,6 +37,16 @@ Usage:
                                                 a link for the partner to connect Google Calendar
   refer partner remove EMAIL
   refer intros list [--json]                    introductions captured, oldest first
+  refer intros show ID [--json]                 one introduction and its history
+  refer intros set-status ID STATUS [--amount N]
+  refer pair add A B [--weekly mon 08:00] [--tz ZONE] [--one-to-one monthly|quarterly|twice-a-year|off] [--goal 2]
+  refer pair list [--json]
+  refer group add NAME A B [C...] [--tz ZONE]   a referral group of 2 to 12 partners (monthly digest)
+  refer group list [--json]
+  refer jobs run KIND [--pair ID | --intro ID | --group ID] [--at ISO-TIME]
+                                                run a job now, as if it were that time; KIND is nudge,
+                                                outcome, close, update, weekly, one-to-one,
+                                                group-digest or sweep
   refer inbound list [--json]                   every message received and what became of it
   refer outbox list [--json]                    every email the system sent
 
@@ -58,7 +69,14 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'partner':
       return partner(rest);
     case 'intros':
+      if (rest[0] === 'set-status' || rest[0] === 'show') return withStore((store) => introCommand(rest[0] as string, rest.slice(1), store));
       return list(rest, 'intros');
+    case 'pair':
+      return withStore((store) => pairCommand(rest, store));
+    case 'group':
+      return withStore((store) => groupCommand(rest, store));
+    case 'jobs':
+      return withStore((store) => jobsCommand(rest, store));
     case 'inbound':
       return list(rest, 'inbound');
     case 'outbox':

@@ -1,7 +1,7 @@
 import type { InboundRecord } from '../../domain/capture/model.ts';
-import type { Introduction } from '../../domain/introductions/introduction.ts';
+import type { Introduction, IntroductionEvent } from '../../domain/introductions/introduction.ts';
 import type { DynamoConnection } from './document-client.ts';
-import { collections } from './keys.ts';
+import { collections, keys } from './keys.ts';
 import { inboundFromItem, introductionFromItem } from './items.ts';
 import { queryAll } from './query-all.ts';
 
@@ -17,6 +17,15 @@ export class DynamoIntroductionQueries {
       ExpressionAttributeValues: { ':pk': collections.introductions, ...(options.since ? { ':since': options.since } : {}) },
     });
     return items.map(introductionFromItem);
+  }
+
+  /** One introduction's history, oldest first. */
+  async history(introductionId: string): Promise<IntroductionEvent[]> {
+    const items = await queryAll(this.connection, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.introduction(introductionId).pk, ':prefix': 'EVENT#' },
+    });
+    return (items as unknown as IntroductionEvent[]).sort((a, b) => a.at.localeCompare(b.at));
   }
 
   /** Every delivery to the capture address and what became of it. */
