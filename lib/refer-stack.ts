@@ -6,6 +6,7 @@ import { BookingCredentials } from './constructs/booking-credentials.ts';
 import { BookingPipeline } from './constructs/booking-pipeline.ts';
 import { CapturePipeline } from './constructs/capture-pipeline.ts';
 import { DataTable } from './constructs/data-table.ts';
+import { Jobs } from './constructs/jobs.ts';
 import { MailStore } from './constructs/mail-store.ts';
 import { WebEndpoint } from './constructs/web-endpoint.ts';
 
@@ -67,7 +68,7 @@ export interface ReferStackProps extends StackProps {
 
 /**
  * The referral follow-through stack: raw mail store, data table, the sending identity of the
- * capture domain and the inbound capture pipeline.
+ * capture domain, the inbound capture pipeline, booking, the web pages and the follow-through jobs.
  */
 export class ReferStack extends Stack {
   /** Raw MIME bucket and its access-log bucket. */
@@ -91,9 +92,12 @@ export class ReferStack extends Stack {
   /** Booking function, its stream trigger, schedule and dead-letter queue. */
   public readonly booking: BookingPipeline;
 
+  /** Follow-through: the jobs function, its schedule group, scheduler role, daily sweep, stream trigger and dead-letter queue. */
+  public readonly jobs: Jobs;
+
   public constructor(scope: Construct, id: string, props: ReferStackProps = {}) {
     super(scope, id, {
-      description: 'Referral follow-through: capture of introductions sent to the capture address and booking of the meetings',
+      description: 'Referral follow-through: capture of introductions sent to the capture address, booking of the meetings and the follow-through jobs',
       ...props,
     });
     const config = parseReferConfig({
@@ -136,6 +140,14 @@ export class ReferStack extends Stack {
       senderAddress: config.senderAddress,
       webBaseUrl: this.web.url,
     });
+    this.jobs = new Jobs(this, 'Jobs', {
+      table: this.dataTable,
+      credentials: this.bookingCredentials,
+      senderIdentity: this.captureDomainIdentity,
+      senderAddress: config.senderAddress,
+      captureAddress: config.captureAddress,
+      webBaseUrl: this.web.url,
+    });
 
     new CfnOutput(this, 'ReceiptRuleSetName', {
       description: 'Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
@@ -161,6 +173,11 @@ export class ReferStack extends Stack {
     new CfnOutput(this, 'RawMailBucketName', { value: this.mailStore.bucket.bucketName });
     new CfnOutput(this, 'CaptureDeadLetterQueueUrl', { value: this.capture.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'BookingDeadLetterQueueUrl', { value: this.booking.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'JobsDeadLetterQueueUrl', { value: this.jobs.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ScheduleGroupName', {
+      description: 'EventBridge Scheduler group of every follow-through schedule: aws scheduler list-schedules --group-name <this>',
+      value: this.jobs.scheduleGroup.scheduleGroupName,
+    });
     new CfnOutput(this, 'WebUrl', {
       description: 'Base URL of the one-click pages and the Google OAuth connect (a public Lambda Function URL; links carry signed tokens)',
       value: this.web.url,

@@ -15,14 +15,18 @@ describe('cdk-nag AwsSolutions', () => {
   it('has only the reviewed acknowledgements, each with its reason', () => {
     const { acknowledged } = app;
     expect(acknowledged.map((a) => a.ruleName).sort()).toEqual([
-      // dynamodb:ListStreams (booking's stream event source mapping) has no resource-level permissions.
+      // dynamodb:ListStreams (booking's and the jobs' stream event source mappings) has no resource-level permissions.
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::*]',
       // SES writes raw mail under the key prefix; the function may read that prefix only.
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<MailStoreRawMail[0-9A-F]{8}\.Arn>\/inbound\/\*\]$/),
+      // The jobs function manages schedules named at run time, in its own schedule group only.
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/Refer-Jobs-ScheduleGroup-[0-9A-F]{8}\/\*\]$/),
       // No rotation for the Google OAuth client secret: it is issued and rotated in Google Cloud
       // console. (The link-signing key has rotation: no acknowledgement.)
       'AwsSolutions-SMG4',
-      // The capture and booking functions' failure destinations are themselves dead-letter queues.
+      // The capture, booking and jobs functions' failure destinations are themselves dead-letter queues.
+      'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
     ]);

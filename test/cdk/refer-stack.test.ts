@@ -491,7 +491,10 @@ describe('booking (default configuration)', () => {
     };
     let mapping: Mapping;
     beforeAll(() => {
-      mapping = resourceOf<Mapping>(template, onlyResourceId(template, 'AWS::Lambda::EventSourceMapping')).Properties;
+      // The stream has two mappings: booking's and the jobs function's (tested in jobs.test.ts).
+      const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: ids.booking } } }));
+      expect(mappings).toHaveLength(1);
+      mapping = (mappings[0] as Resource<Mapping>).Properties;
     });
 
     it('reads the table stream into the booking function in small, halved, bounded batches with per-record failures', () => {
@@ -572,7 +575,8 @@ describe('booking (default configuration)', () => {
       const input: unknown = JSON.parse(schedule.Target.Input);
       expect(input).toEqual({ action: 'check-meetings' });
       expect(bookingEventSchema.safeParse(input).success).toBe(true);
-      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      // This one and the jobs' daily sweep (jobs.test.ts); the jobs function creates the rest at run time.
+      template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     });
 
     it('runs as a role only Scheduler of this account can assume, allowed to invoke the function and write to the queue', () => {
@@ -770,7 +774,9 @@ describe('booking (default configuration)', () => {
   describe('IAM across the stack', () => {
     it('has no wildcard resource but ListStreams, and no wildcard action', () => {
       const statements = allPolicyStatements(template).map(({ statement }) => statement);
+      // Booking's and the jobs function's stream mappings; the jobs' schedules-in-group ARN ends in "/*", not "*".
       expect(statements.filter((s) => JSON.stringify(s.Resource).includes('"*"'))).toEqual([
+        { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
         { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
       ]);
       for (const statement of statements) for (const action of actionsOf(statement)) expect(action).not.toContain('*');

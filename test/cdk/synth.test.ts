@@ -14,7 +14,7 @@ interface AssetManifest {
 }
 
 describe('cdk synth (CLI, real bundling, no AWS credentials)', () => {
-  it('synthesizes the app and bundles the capture, web, booking and link-key rotation handlers as ESM modules with source maps', async () => {
+  it('synthesizes the app and bundles the capture, web, booking, jobs and link-key rotation handlers as ESM modules with source maps', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'refer-synth-'));
     try {
       // No AWS_* variables at all: synth must work offline for anyone.
@@ -39,6 +39,7 @@ describe('cdk synth (CLI, real bundling, no AWS credentials)', () => {
         'Booking/Function/Code',
         'BookingCredentials/LinkKeyRotation/Function/Code',
         'Capture/Function/Code',
+        'Jobs/Function/Code',
         'Web/Function/Code',
       ]);
       for (const file of bundles) {
