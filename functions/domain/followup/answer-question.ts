@@ -12,6 +12,9 @@ export type AnswerResult =
   | { readonly outcome: 'no_longer_applies'; readonly status: IntroductionStatus }
   | { readonly outcome: 'not_found' | 'invalid' };
 
+/** What answering and status changes use of follow-through (the web function needs no more). */
+export type AnswerDependencies = Pick<FollowThroughDependencies, 'store' | 'partners' | 'clock'>;
+
 /** Amounts above this are taken for typing slips, not closed business. */
 export const MAX_AMOUNT = 1_000_000_000;
 
@@ -23,7 +26,7 @@ export const MAX_AMOUNT = 1_000_000_000;
  */
 export async function answerQuestion(
   answer: { introductionId: string; question: Question; answer: string; by: string; how: IntroductionEvent['how']; amount?: number | null },
-  dependencies: FollowThroughDependencies,
+  dependencies: AnswerDependencies,
 ): Promise<AnswerResult> {
   const effect = answerEffect(answer.question, answer.answer);
   if (!effect) return { outcome: 'invalid' };
@@ -79,7 +82,7 @@ export async function changeStatus(
   from: IntroductionStatus,
   to: IntroductionStatus,
   change: { by: string; how: IntroductionEvent['how']; detail: string; amount?: number | null },
-  dependencies: FollowThroughDependencies,
+  dependencies: AnswerDependencies,
   sourceId = `status:${from}:${to}`,
 ): Promise<{ readonly outcome: 'applied'; readonly status: IntroductionStatus } | { readonly outcome: 'no_longer_applies'; readonly status: IntroductionStatus } | { readonly outcome: 'not_found' | 'invalid' }> {
   if (!INTRODUCTION_STATUSES.includes(to)) return { outcome: 'invalid' };

@@ -56,7 +56,7 @@ export async function send(email: OutboundEmail, dependencies: FollowThroughDepe
 
 export function historyEvent(
   introduction: Introduction,
-  dependencies: FollowThroughDependencies,
+  dependencies: Pick<FollowThroughDependencies, 'clock'>,
   event: Pick<IntroductionEvent, 'type' | 'detail' | 'sourceId'> & Partial<Pick<IntroductionEvent, 'by' | 'how'>>,
 ): IntroductionEvent {
   return { introductionId: introduction.id, at: dependencies.clock.now().toISOString(), by: 'system', how: 'automatic', ...event };
