@@ -32,9 +32,8 @@ export function nudgeEmail(view: NudgeView): OutboundEmail {
 export function outcomeQuestionEmail(view: OutcomeQuestionView): OutboundEmail {
   const { partner, prospect, introducer, meeting } = view;
   const name = callName(prospect);
-  // A meeting with no length is not a real one (a stand-in when none was recorded): no time then.
-  const known = Date.parse(meeting.end) > Date.parse(meeting.start);
-  const when = known ? ` You met on ${day(meeting.start, meeting.timeZone)} at ${time(meeting.start, meeting.timeZone)}` : '';
+  // "We booked it ourselves" leaves no recorded meeting: then no time is named.
+  const when = meeting ? ` You met on ${day(meeting.start, meeting.timeZone)} at ${time(meeting.start, meeting.timeZone)}` : '';
   return followUpEmail(view, {
     purpose: 'outcome_question',
     to: partner,

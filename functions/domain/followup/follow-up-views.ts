@@ -31,7 +31,8 @@ export interface NudgeView extends FollowUpBase {
 /** To the partner, two hours after the meeting ended: "How did it go with Bob?". */
 export interface OutcomeQuestionView extends FollowUpBase {
   readonly partner: Partner;
-  readonly meeting: Meeting;
+  /** Null when the partner said they booked it themselves (no time recorded). */
+  readonly meeting: Meeting | null;
   readonly answers: readonly AnswerLink[];
 }
 

@@ -45,7 +45,7 @@ async function askQuestion(
     question === 'nudge'
       ? nudgeEmail({ ...base, outboxKey: `nudge#${introduction.id}#${due}` })
       : question === 'outcome'
-        ? outcomeQuestionEmail({ ...base, outboxKey: `outcome#${introduction.id}#${due}`, meeting: meetingOrPlaceholder(introduction) })
+        ? outcomeQuestionEmail({ ...base, outboxKey: `outcome#${introduction.id}#${due}`, meeting: introduction.meeting ?? null })
         : closeQuestionEmail({ ...base, outboxKey: `close#${introduction.id}#${state.closeAsks + 1}`, askNumber: state.closeAsks + 1 });
   const result = await send(email, dependencies);
   const after: FollowUpState =
@@ -110,20 +110,4 @@ export function answerLinks(introduction: Introduction, question: Question, reci
     label: answerEffect(question, answer)?.label ?? answer,
     url: dependencies.links.answer(introduction.id, question, answer, recipient),
   }));
-}
-
-/** "We booked it ourselves" leaves no meeting record; the question still names the introduction. */
-function meetingOrPlaceholder(introduction: Introduction) {
-  return (
-    introduction.meeting ?? {
-      start: introduction.createdAt,
-      end: introduction.createdAt,
-      timeZone: 'UTC',
-      eventId: '',
-      calendarOwner: introduction.booking?.calendarOwner ?? '',
-      attendees: [],
-      videoLink: null,
-      htmlLink: null,
-    }
-  );
 }

@@ -131,9 +131,8 @@ describe('how did it go?', () => {
     expectThreaded(email);
   });
 
-  it('says no time when the view has no real meeting to speak of', () => {
-    const standIn = { ...booked, start: introduction().createdAt, end: introduction().createdAt, eventId: '' };
-    const email = outcomeQuestionEmail(outcomeView({ meeting: standIn }));
+  it('names no time when the partner booked the meeting themselves (no meeting recorded)', () => {
+    const email = outcomeQuestionEmail(outcomeView({ meeting: null }));
     expect(email.text).toContain("How did it go with Bob? (Sam Lee's introduction).");
     expect(email.text).not.toContain('You met');
   });
