@@ -236,6 +236,9 @@ export class Jobs extends Construct {
       }),
     });
 
+    // The group is referred to by name (a literal): order the schedule after it explicitly.
+    this.sweepSchedule.node.addDependency(this.scheduleGroup);
+
     this.streamSource = new DynamoEventSource(table, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: props.streamBatchSize ?? 10,

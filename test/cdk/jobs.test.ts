@@ -138,6 +138,11 @@ describe('follow-through jobs (default configuration)', () => {
       expect(nextCronOccurrence(sweep.ScheduleExpression, sweep.ScheduleExpressionTimezone, first as Date)?.toISOString()).toBe('2026-03-30T05:00:00.000Z');
     });
 
+    it('is created after its group (which it names by a literal)', () => {
+      const resources = (template.toJSON() as { Resources: Record<string, { DependsOn?: string[] }> }).Resources;
+      expect(resources[ids.sweep]?.DependsOn).toContain(ids.group);
+    });
+
     it('invokes the jobs function as the scheduler role, with the retry policy and dead-letter queue of the runtime schedules', () => {
       expect(sweep.Target).toEqual({
         Arn: getAtt(ids.jobs),
