@@ -12,10 +12,11 @@ export const REBOOK_LINK_DAYS = 14;
 /** Answer links (nudge, outcome, close) stay valid two weeks; a newer email carries fresh ones. */
 export const ANSWER_LINK_DAYS = 14;
 /**
- * Unsubscribe links live as long as a link can: the signing key rotates every 30 days and the
- * previous key still verifies, so 30 days is the longest lifetime that always verifies.
+ * Unsubscribe links live almost as long as a link can: the signing key rotates every 30 days
+ * (at a random hour of the due day) and the previous key still verifies, so a link must expire
+ * a little before 30 days to always verify.
  */
-export const UNSUBSCRIBE_LINK_DAYS = 30;
+export const UNSUBSCRIBE_LINK_DAYS = 28;
 const DAY_S = 86_400;
 
 /** Paths the web function serves. */

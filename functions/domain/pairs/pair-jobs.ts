@@ -12,6 +12,7 @@ import { prospectOf, send, type FollowThroughDependencies } from '../followup/fo
 import { groupDigestEmail, weeklyCheckInEmail } from './pair-emails.ts';
 import type { Direction, IntroductionLine, OpenItem } from './pair-views.ts';
 import type { Pair } from './pair.ts';
+import { scheduleName } from '../schedules/scheduler-port.ts';
 
 /** How far back introductions count for the numbers (closed business arrives months after). */
 export const NUMBERS_LOOKBACK_DAYS = 365;
@@ -29,7 +30,7 @@ export type PairJobOutcome = 'sent' | 'already_sent' | 'off' | 'not_found' | 'bo
  */
 export async function runWeekly(pairIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
   const pair = await dependencies.pairs.getPair(pairIdValue);
-  if (!pair) return ['not_found'];
+  if (!pair) return [await orphaned('weekly', pairIdValue, dependencies)];
   if (!pair.weekly) return ['off'];
   const partners = await Promise.all(pair.partners.map((email) => dependencies.partners.getPartner(email)));
   const [a, b] = partners;
@@ -100,7 +101,7 @@ export async function runWeekly(pairIdValue: string, at: Date, dependencies: Fol
  */
 export async function runOneToOne(pairIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome> {
   const pair = await dependencies.pairs.getPair(pairIdValue);
-  if (!pair) return 'not_found';
+  if (!pair) return orphaned('one-to-one', pairIdValue, dependencies);
   if (pair.oneToOne === 'off') return 'off';
   const period = periodOf(pair, at);
   if (pair.nextOneToOne?.period === period) return 'already_booked';
@@ -150,7 +151,7 @@ export async function runOneToOne(pairIdValue: string, at: Date, dependencies: F
 /** The monthly digest to a group: introductions made, meetings held, closed business, public thanks. */
 export async function runGroupDigest(groupIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
   const group = await dependencies.pairs.getGroup(groupIdValue);
-  if (!group) return ['not_found'];
+  if (!group) return [await orphaned('group-digest', groupIdValue, dependencies)];
   const members = (await Promise.all(group.members.map((email) => dependencies.partners.getPartner(email)))).filter((partner): partner is Partner => partner !== null);
   const { start, end, label } = previousMonth(at, group.timeZone);
   const since = new Date(start.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
@@ -183,6 +184,12 @@ export async function runGroupDigest(groupIdValue: string, at: Date, dependencie
     outcomes.push(await send(groupDigestEmail(view, dependencies.captureAddress), dependencies));
   }
   return outcomes;
+}
+
+/** The pair or group is gone: its recurring schedule removes itself. */
+async function orphaned(kind: 'weekly' | 'one-to-one' | 'group-digest', id: string, dependencies: FollowThroughDependencies): Promise<'not_found'> {
+  await dependencies.scheduler.disarm(scheduleName(kind, id));
+  return 'not_found';
 }
 
 function openItems(given: readonly Introduction[], receiver: string, at: Date, dependencies: FollowThroughDependencies): OpenItem[] {
