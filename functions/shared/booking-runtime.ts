@@ -1,7 +1,8 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { BookingDependencies } from '../domain/booking/book-introduction.ts';
+import { MIN_SIGNING_KEY_BYTES } from '../domain/links/signed-token.ts';
 import type { SecretSealer } from '../domain/security/secret-sealer.ts';
 import { secretJson, secretString } from '../adapters/aws/secrets.ts';
 import { EnvelopeSealer } from '../adapters/crypto/envelope-sealer.ts';
@@ -21,9 +22,19 @@ export interface BookingRuntime {
   readonly connection: DynamoConnection;
   readonly oauth: GoogleOAuth;
   readonly sealer: SecretSealer;
+  /** The link-signing key new links are signed with (the secret's `AWSCURRENT` version). */
   readonly signingKey: Buffer;
+  /** Keys links verify with: the signing key first, then (after the first rotation) the `AWSPREVIOUS` version. */
+  readonly verificationKeys: readonly Buffer[];
+  /** Reads the link keys again (after a rotation, a warm function's keys are out of date). */
+  readonly readLinkKeys: () => Promise<LinkKeys>;
   /** Signed links for booking and follow-through emails. */
   readonly links: BookingLinkBuilder;
+}
+
+export interface LinkKeys {
+  readonly signingKey: Buffer;
+  readonly verificationKeys: readonly Buffer[];
 }
 
 export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, options: { webBaseUrl?: string } = {}): Promise<BookingRuntime> {
@@ -31,8 +42,9 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
   const webBaseUrl = options.webBaseUrl ?? environment.WEB_BASE_URL;
   if (!webBaseUrl) throw new Error('WEB_BASE_URL is not set and no request told the web address');
   const secrets = new SecretsManagerClient({});
-  const [signingSecret, oauthClient, serviceAccount] = await Promise.all([
-    secretString(secrets, environment.LINK_SIGNING_SECRET_ARN),
+  const readKeys = () => readLinkKeys(secrets, environment.LINK_SIGNING_SECRET_ARN);
+  const [{ signingKey, verificationKeys }, oauthClient, serviceAccount] = await Promise.all([
+    readKeys(),
     secretJson(secrets, environment.GOOGLE_OAUTH_SECRET_ARN, googleOAuthClientSchema),
     environment.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN ? secretJson(secrets, environment.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN, googleServiceAccountSchema) : Promise.resolve(null),
   ]);
@@ -44,7 +56,6 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
     redirectUri: oauthRedirectUri(webBaseUrl),
     endpoints: REAL_GOOGLE,
   });
-  const signingKey = Buffer.from(signingSecret, 'utf8');
   const clock = { now: () => new Date() };
   const links = new BookingLinkBuilder(webBaseUrl, signingKey, clock.now);
   const booking = bookingDependencies({
@@ -59,7 +70,32 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
     links,
     clock,
   });
-  return { booking, connection, oauth, sealer, signingKey, links };
+  return { booking, connection, oauth, sealer, signingKey, verificationKeys, readLinkKeys: readKeys, links };
+}
+
+/**
+ * The link-signing key (`AWSCURRENT`) and the keys links verify with. The secret rotates every 30
+ * days and links signed before a rotation must keep working, so the `AWSPREVIOUS` version verifies
+ * too; before the first rotation there is none.
+ */
+export async function readLinkKeys(secrets: SecretsManagerClient, secretId: string): Promise<LinkKeys> {
+  const [current, previous] = await Promise.all([secretString(secrets, secretId), previousSecretString(secrets, secretId)]);
+  const signingKey = Buffer.from(current, 'utf8');
+  const previousKey = previous === null ? null : Buffer.from(previous, 'utf8');
+  // A previous value too short to be a key (a hand-set placeholder) could never have signed a link.
+  const usable = previousKey !== null && previousKey.length >= MIN_SIGNING_KEY_BYTES && !previousKey.equals(signingKey);
+  return { signingKey, verificationKeys: usable ? [signingKey, previousKey] : [signingKey] };
+}
+
+async function previousSecretString(secrets: SecretsManagerClient, secretId: string): Promise<string | null> {
+  try {
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
+    return SecretString ?? null;
+  } catch (error) {
+    // No version carries the label yet (never rotated).
+    if (error instanceof ResourceNotFoundException) return null;
+    throw error;
+  }
 }
 
 /** The OAuth callback URL under the web function's base URL (register it with the Google OAuth client). */

@@ -11,8 +11,8 @@ export function homePage(): Page {
   return {
     status: 200,
     heading: PRODUCT_NAME,
-    body: html`<p>${PRODUCT_NAME} books the meetings that come out of referral introductions, straight into the calendar of the person introduced.</p>
-<p>This site answers the one-click links in its emails: connecting a Google Calendar, confirming a proposed meeting time, finding another time. There is nothing to do here without a link from one of those emails.</p>`,
+    body: html`<p>${PRODUCT_NAME} books the meetings that come out of referral introductions, straight into the calendar of the person introduced, and keeps everyone posted on how they went.</p>
+<p>This site answers the one-click links in its emails: connecting a Google Calendar, confirming a proposed meeting time, finding another time, answering a follow-up question, unsubscribing from a recurring email. There is nothing to do here without a link from one of those emails.</p>`,
   };
 }
 
@@ -71,10 +71,12 @@ export function methodNotAllowedPage(): Page {
   return { status: 405, heading: 'Not allowed', body: html`<p>This page can't be used that way. Open the link from your email instead.</p>` };
 }
 
-export function formProblemPage(status: 413 | 415): Page {
+/** 413: too big; 415: not a form; 400: a form without what this address needs (a one-click unsubscribe without `List-Unsubscribe=One-Click`). */
+export function formProblemPage(status: 400 | 413 | 415): Page {
   return status === 413
     ? { status, heading: 'Too much data', body: html`<p>That form was far bigger than any of ours. Open the link from your email and try again.</p>` }
-    : { status, heading: 'Not a form we know', body: html`<p>Please use the button on the page; open the link from your email and try again.</p>` };
+    : { status, heading: 'Not a form we know', body: html`<p>Please use the button on the page; open the link from your email and try again.</p>
+<p class="note">Nothing was changed.</p>` };
 }
 
 export function calendarUnavailablePage(): Page {

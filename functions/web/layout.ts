@@ -7,7 +7,7 @@ export const PRODUCT_NAME = 'Referral desk';
 /**
  * The one stylesheet, inline (no external assets): one readable column, system fonts, large
  * touch targets, a visible focus ring, colours well above WCAG AA contrast (text #1b1b1b and
- * links/buttons #1a5fb4 on white are 16.9:1 and 6.3:1).
+ * links/buttons #1a5fb4 on white are 16.9:1 and 6.3:1; errors #a4000f 8.1:1; field borders #4a4a4a 8.9:1).
  */
 const STYLE = [
   ':root{color-scheme:light}',
@@ -28,6 +28,11 @@ const STYLE = [
   '.button:hover,button:hover{background:#154c90;border-color:#154c90}',
   ':focus-visible{outline:3px solid #1b1b1b;outline-offset:3px}',
   '.note{color:#4a4a4a;font-size:.95rem}',
+  'label{display:block;font-weight:600;margin:0 0 .35rem}',
+  'input[type=text]{display:block;width:100%;max-width:18rem;min-height:44px;margin:0 0 .35rem;padding:.5rem .75rem;font:inherit;color:#1b1b1b;background:#fff;border:2px solid #4a4a4a;border-radius:.4rem}',
+  'input[aria-invalid=true]{border-color:#a4000f}',
+  '.error{color:#a4000f;font-weight:600}',
+  '.answer{font-size:1.125rem;padding:.75rem 1rem;border-left:4px solid #1a5fb4;background:#f1f5fb}',
 ].join('\n');
 
 /**

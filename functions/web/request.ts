@@ -57,3 +57,41 @@ export function singleValue(parameters: URLSearchParams, name: string): string |
   const values = parameters.getAll(name);
   return values.length === 1 && values[0] ? values[0] : null;
 }
+
+export type OneClickResult = { readonly ok: true } | { readonly ok: false; readonly status: 400 | 413 | 415 };
+
+/**
+ * The body of a one-click unsubscribe (RFC 8058 section 3.1): the pair `List-Unsubscribe=One-Click`,
+ * sent as `application/x-www-form-urlencoded` or `multipart/form-data`. 400 without it, so a POST
+ * that is not a deliberate unsubscribe changes nothing.
+ */
+export function readOneClick(request: WebRequest, maxBytes: number = MAX_FORM_BYTES): OneClickResult {
+  const [type = '', ...parameters] = (request.headers['content-type'] ?? '').split(';').map((part) => part.trim());
+  const contentType = type.toLowerCase();
+  if (contentType !== 'application/x-www-form-urlencoded' && contentType !== 'multipart/form-data') return { ok: false, status: 415 };
+  if (request.body.length > maxBytes) return { ok: false, status: 413 };
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(new TextDecoder('utf-8').decode(request.body));
+    return form.getAll('List-Unsubscribe').includes('One-Click') ? { ok: true } : { ok: false, status: 400 };
+  }
+  const boundaryParameter = parameters.find((parameter) => parameter.toLowerCase().startsWith('boundary='))?.slice('boundary='.length);
+  const boundary = boundaryParameter?.replace(/^"(.*)"$/, '$1');
+  if (!boundary) return { ok: false, status: 400 };
+  return multipartFields(request.body.toString('latin1'), boundary).some(({ name, value }) => name === 'List-Unsubscribe' && value === 'One-Click')
+    ? { ok: true }
+    : { ok: false, status: 400 };
+}
+
+/** The simple (non-file) fields of a multipart/form-data body (RFC 7578). */
+function multipartFields(body: string, boundary: string): { name: string; value: string }[] {
+  const fields: { name: string; value: string }[] = [];
+  for (const part of body.split(`--${boundary}`).slice(1)) {
+    if (part.startsWith('--')) break;
+    const match = /^\r?\n([\s\S]*?)\r?\n\r?\n([\s\S]*?)\r?\n?$/.exec(part);
+    if (!match) continue;
+    const [, head = '', value = ''] = match;
+    const name = /^content-disposition:\s*form-data\s*;(?:.*;)?\s*name="([^"]*)"/im.exec(head)?.[1];
+    if (name !== undefined) fields.push({ name, value });
+  }
+  return fields;
+}

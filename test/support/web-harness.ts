@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoFollowUpStore } from '../../functions/adapters/dynamodb/follow-up-store.ts';
+import { DynamoPairStore } from '../../functions/adapters/dynamodb/pair-store.ts';
+import { DynamoUsedTokenStore } from '../../functions/adapters/dynamodb/used-token-store.ts';
 import { GoogleCalendarAccess, tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
 import { GoogleOAuth } from '../../functions/adapters/google/google-oauth.ts';
 import { BookingLinkBuilder } from '../../functions/adapters/links/booking-link-builder.ts';
 import { bookIntroduction, resumeBookings, type BookingDependencies } from '../../functions/domain/booking/book-introduction.ts';
 import type { Introduction } from '../../functions/domain/introductions/introduction.ts';
 import type { CalendarConnection, Partner } from '../../functions/domain/partners/partner.ts';
-import { makeWebHandler, type WebHandlerDependencies, type WebResponse } from '../../functions/handlers/web.ts';
+import { makeWebHandler, type WebFollowThroughDependencies, type WebHandlerDependencies, type WebResponse } from '../../functions/handlers/web.ts';
 import { LOCAL_OAUTH_CLIENT } from '../../functions/local/loopback-google/index.ts';
 import { startWebServer, type RunningWebServer } from '../../functions/local/web-server.ts';
 import { oauthRedirectUri } from '../../functions/shared/booking-runtime.ts';
@@ -25,6 +29,14 @@ export interface WebHarness {
   readonly baseUrl: string;
   /** The booking's dependencies with this server's links and the local OAuth client's calendars. */
   readonly dependencies: BookingDependencies;
+  /** Signed links to this server (answer and unsubscribe links too), signed with the current key. */
+  readonly links: BookingLinkBuilder;
+  /** The link key before the last rotation: links signed with it still verify. */
+  readonly previousLinkKey: Buffer;
+  /** What the answer and unsubscribe pages run on (the harness's table and clock). */
+  readonly followThrough: WebFollowThroughDependencies;
+  readonly pairs: DynamoPairStore;
+  readonly usedTokens: DynamoUsedTokenStore;
   readonly oauth: GoogleOAuth;
   /** What the web handler logged. */
   readonly logs: LogCall[];
@@ -67,11 +79,16 @@ export async function createWebHarness(options: { onCalendarConnected?: boolean 
     redirectUri: oauthRedirectUri(baseUrl),
     endpoints: booking.endpoints,
   });
+  const links = new BookingLinkBuilder(baseUrl, booking.linkKey, () => booking.clock.peek());
   const dependencies: BookingDependencies = {
     ...booking.dependencies,
     calendars: new GoogleCalendarAccess({ oauth, serviceAccount: null, sealer: booking.sealer, endpoints: booking.endpoints, retry: booking.retry }),
-    links: new BookingLinkBuilder(baseUrl, booking.linkKey, () => booking.clock.peek()),
+    links,
   };
+  const previousLinkKey = randomBytes(32);
+  const pairs = new DynamoPairStore(booking.connection);
+  const usedTokens = new DynamoUsedTokenStore(booking.connection);
+  const followThrough: WebFollowThroughDependencies = { store: new DynamoFollowUpStore(booking.connection), pairs, partners: booking.partners, clock: booking.clock };
   const logs: LogCall[] = [];
   const logger: LogSink = {
     info: (...args: unknown[]) => void logs.push({ level: 'info', args }),
@@ -85,6 +102,9 @@ export async function createWebHarness(options: { onCalendarConnected?: boolean 
     oauth,
     sealer: booking.sealer,
     signingKey: booking.linkKey,
+    verificationKeys: [booking.linkKey, previousLinkKey],
+    followThrough,
+    usedTokens,
     logger,
     ...(options.onCalendarConnected === false
       ? {}
@@ -124,6 +144,11 @@ export async function createWebHarness(options: { onCalendarConnected?: boolean 
     server,
     baseUrl,
     dependencies,
+    links,
+    previousLinkKey,
+    followThrough,
+    pairs,
+    usedTokens,
     oauth,
     logs,
     connectedCallbacks,
@@ -199,4 +224,25 @@ export function headingOf(page: string): string {
 export function textOf(page: string): string {
   const main = /<main>([\s\S]*?)<\/main>/.exec(page)?.[1] ?? page;
   return decodeEntities(main.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+}
+
+/** A Function URL event as AWS sends it, for calling a handler directly (one built by a test with other dependencies). */
+export function functionUrlEvent(method: 'GET' | 'POST' | 'HEAD', path: string, options: { query?: string; form?: Record<string, string> } = {}) {
+  const domainName = 'abc.lambda-url.eu-west-1.on.aws';
+  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: options.query ?? '',
+    headers: { host: domainName, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
+    requestContext: { domainName, http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' } },
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+/** The `token` query parameter of a link. */
+export function tokenOf(link: string): string {
+  return new URL(link).searchParams.get('token') ?? '';
 }

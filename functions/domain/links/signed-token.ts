@@ -32,19 +32,30 @@ export function signToken(claims: TokenClaims, key: Buffer): string {
   return `${payload}.${signature(payload, key)}`;
 }
 
-export function verifyToken(token: string, key: Buffer, expectedAction: TokenAction, now: Date): TokenCheck {
-  assertKey(key);
+/**
+ * Checks a token against each key in turn (constant-time comparison each): links signed with the
+ * current key or, after a rotation, the previous one verify. New tokens are signed with the first
+ * key only (`signToken`). One key alone is accepted as well.
+ */
+export function verifyToken(token: string, keys: Buffer | readonly Buffer[], expectedAction: TokenAction, now: Date): TokenCheck {
+  const candidates: readonly Buffer[] = Buffer.isBuffer(keys) ? [keys] : keys;
+  if (candidates.length === 0) throw new Error('no link verification keys');
+  for (const key of candidates) assertKey(key);
   if (token.length > MAX_TOKEN_CHARS) return { valid: false, reason: 'malformed' };
   const [payload, mac, ...rest] = token.split('.');
   if (!payload || !mac || rest.length > 0) return { valid: false, reason: 'malformed' };
-  const expected = Buffer.from(signature(payload, key));
   const given = Buffer.from(mac);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { valid: false, reason: 'bad_signature' };
+  if (!candidates.some((key) => signatureMatches(payload, given, key))) return { valid: false, reason: 'bad_signature' };
   const claims = parseClaims(payload);
   if (!claims) return { valid: false, reason: 'malformed' };
   if (claims.action !== expectedAction) return { valid: false, reason: 'wrong_action' };
   if (claims.expiresAt * 1000 <= now.getTime()) return { valid: false, reason: 'expired' };
   return { valid: true, claims };
+}
+
+function signatureMatches(payload: string, given: Buffer, key: Buffer): boolean {
+  const expected = Buffer.from(signature(payload, key));
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 function signature(payload: string, key: Buffer): string {
