@@ -1,7 +1,7 @@
 import type { Introduction } from '../introductions/introduction.ts';
 import { QUESTION_APPLIES, QUESTIONS, answerEffect, type Question } from './answers.ts';
 import { closeQuestionEmail, nudgeEmail, outcomeQuestionEmail, progressUpdateEmail } from './follow-up-emails.ts';
-import { EMPTY_FOLLOW_UP, type FollowUpState } from './follow-up-state.ts';
+import { EMPTY_FOLLOW_UP, MAX_CLOSE_ASKS, type FollowUpState } from './follow-up-state.ts';
 import type { AnswerLink } from './follow-up-views.ts';
 import { historyEvent, prospectOf, receivingPartner, send, type FollowThroughDependencies } from './follow-through.ts';
 
@@ -34,6 +34,11 @@ async function askQuestion(
   const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
   const due = state[field];
   if (!QUESTION_APPLIES[question].includes(introduction.status) || !due || new Date(due) > at) return 'not_due';
+  // "Still open" after the last ask leaves a due time until the stream's reconcile clears it; the sweep may come first.
+  if (question === 'close' && state.closeAsks >= MAX_CLOSE_ASKS) {
+    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, closeDueAt: null });
+    return 'not_due';
+  }
   const partner = await receivingPartner(introduction, dependencies.partners);
   if (!partner) {
     await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, [field]: null });
