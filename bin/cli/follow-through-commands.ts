@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EMPTY_FOLLOW_UP } from '../../functions/domain/followup/follow-up-state.ts';
-import { changeStatus } from '../../functions/domain/followup/answer-question.ts';
+import { changeStatus, MAX_AMOUNT } from '../../functions/domain/followup/answer-question.ts';
 import type { FollowThroughDependencies } from '../../functions/domain/followup/follow-through.ts';
 import { INTRODUCTION_STATUSES, type IntroductionStatus } from '../../functions/domain/introductions/status.ts';
 import { addGroup, addPair, InvalidPairError } from '../../functions/domain/pairs/pair-setup.ts';
@@ -174,7 +174,7 @@ export async function introCommand(action: string, args: readonly string[], stor
   const current = await dependencies.store.getIntroduction(id);
   if (!current) throw new CommandError(`no introduction ${id}`);
   const amount = values.amount === undefined ? null : Number(values.amount);
-  if (amount !== null && !(amount > 0)) throw new CommandError('--amount takes a positive number');
+  if (amount !== null && !(amount > 0 && amount <= MAX_AMOUNT)) throw new CommandError(`--amount takes a positive number up to ${MAX_AMOUNT}`);
   const result = await changeStatus(id, current.status, status as IntroductionStatus, { by: 'cli', how: 'cli', detail: 'set from the command line', amount }, dependencies, `cli:${current.status}:${status}:${Date.now()}`);
   if (result.outcome === 'applied') process.stdout.write(`${id}: ${current.status} → ${result.status}\n`);
   else throw new CommandError(result.outcome === 'no_longer_applies' ? `${id} is ${result.status}; it cannot move to ${status} from there` : `${id}: ${result.outcome}`);

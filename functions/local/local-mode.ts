@@ -14,6 +14,7 @@ import { runJob } from '../domain/schedules/run-job.ts';
 import { startLocalScheduler, type LocalScheduler } from '../adapters/scheduler/table-scheduler.ts';
 import { entityIs, startStreamPoller, type RunningStreamPoller } from './stream-poller.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
+import { DynamoUsedTokenStore } from '../adapters/dynamodb/used-token-store.ts';
 import { logger } from '../shared/logger.ts';
 import { startLocalBooking, type LocalBooking } from './local-booking.ts';
 import { startWebServer, type RunningWebServer } from './web-server.ts';
@@ -101,6 +102,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       log: (line) => process.stdout.write(`${line}\n`),
     });
     started.booking = booking;
+    const followThrough = booking.runtime.followThrough;
     // The same pages as the web function on AWS: one-click links and the Google OAuth callback.
     started.web = await startWebServer({
       port: settings.webPort,
@@ -110,10 +112,12 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
         oauth: booking.oauth,
         sealer: booking.sealer,
         signingKey: keys.linkSigning,
+        verificationKeys: [keys.linkSigning],
+        followThrough,
+        usedTokens: new DynamoUsedTokenStore(connection),
         logger,
       }),
     });
-    const followThrough = booking.runtime.followThrough;
     const bookingHandler = makeBookingHandler({ booking: booking.dependencies, logger });
     const jobsHandler = makeJobsHandler({ followThrough, logger });
     const print = (line: string) => process.stdout.write(`${line}\n`);

@@ -89,7 +89,7 @@ export class WebEndpoint extends Construct {
 
     this.function = new ReferFunction(this, 'Function', {
       entry: props.entry ?? 'functions/handlers/web.ts',
-      description: 'One-click pages of booking emails and the Google Calendar OAuth connect and callback',
+      description: 'One-click pages (booking, answers, unsubscribe) and the Google Calendar OAuth connect and callback',
       environment: {
         ...environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'refer-web',

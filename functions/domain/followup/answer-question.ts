@@ -40,7 +40,11 @@ export async function answerQuestion(
     const partner = await receivingPartner(introduction, dependencies.partners);
     const at = businessDaysLater(now, effect.askAgainAfterBusinessDays ?? 3, partner?.timeZone ?? 'UTC');
     const next: FollowUpState = answer.question === 'nudge' ? { ...state, nudgeDueAt: at } : { ...state, closeDueAt: at };
-    await dependencies.store.saveFollowUp(introduction.id, introduction.status, next);
+    // The status moved meanwhile: the question no longer applies, and nothing was changed.
+    if (!(await dependencies.store.saveFollowUp(introduction.id, introduction.status, next))) {
+      const current = await dependencies.store.getIntroduction(introduction.id);
+      return { outcome: 'no_longer_applies', status: current?.status ?? introduction.status };
+    }
     await dependencies.store.addEvent(
       historyEvent(introduction, dependencies, { type: 'reminder_set', by: answer.by, how: answer.how, detail: `${effect.label}: asks again ${at}`, sourceId: `remind:${answer.question}:${at}` }),
     );
@@ -54,7 +58,8 @@ export async function answerQuestion(
     effect.status,
     { by: answer.by, how: answer.how, detail: `${effect.label}${amount ? ` (${amount})` : ''}`, amount },
     dependencies,
-    `answer:${answer.question}:${answer.answer}:${introduction.status}`,
+    // Unique per occasion: the same answer to the same question again (a second "rescheduled" after a rebooking) is a new change.
+    `answer:${answer.question}:${answer.answer}:${introduction.status}:${introduction.booking?.round ?? 0}:${introduction.meeting?.eventId ?? ''}:${state.closeAsks}`,
   ).then((result) => (result.outcome === 'applied' ? { ...result, label: effect.label } : result));
 }
 
