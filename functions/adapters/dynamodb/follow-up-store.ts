@@ -125,6 +125,8 @@ export class DynamoFollowUpStore implements FollowUpStore {
       ExpressionAttributeNames: { '#role': 'role' },
       ExpressionAttributeValues: { ':pk': keys.partner(email).pk, ':from': `INTRO#${from.toISOString()}`, ':to': `INTRO#${to.toISOString()}`, ':gave': 'gave' },
     });
-    return this.getIntroductions(links.map((link) => String(link.introductionId)));
+    // BatchGetItem answers in no particular order: oldest first, as the links are.
+    const introductions = await this.getIntroductions(links.map((link) => String(link.introductionId)));
+    return introductions.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 }

@@ -22,7 +22,7 @@ export interface FollowUpStore {
   addEvent(event: IntroductionEvent): Promise<void>;
   /** Introductions whose next follow-up is due at or before `at` (the daily sweep). */
   listDue(at: Date): Promise<Introduction[]>;
-  /** Introductions a partner gave (as introducer) with createdAt in [from, to). */
+  /** Introductions a partner gave (as introducer) with createdAt in [from, to), oldest first. */
   listGivenBy(email: string, from: Date, to: Date): Promise<Introduction[]>;
 }
 
