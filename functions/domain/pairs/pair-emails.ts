@@ -251,9 +251,12 @@ function digestLine(line: IntroductionLine, zone: string): string {
   }
 }
 
-/** "16–22 Nov", "30 Nov – 6 Dec": the week reported on ([start, end), so the last day is end − 1 ms). */
+/**
+ * "16–22 Nov", "30 Nov – 6 Dec": the seven days of the week reported on. The week is [start, end),
+ * seven days up to the check-in itself (Monday 08:00), so its last full day is the day before `end`.
+ */
 function weekRange(week: { start: string; end: string }, zone: string): string {
-  const last = new Date(Date.parse(week.end) - 1).toISOString();
+  const last = new Date(Date.parse(week.end) - DAY_MS).toISOString();
   const [startDay, startMonth] = day(week.start, zone).split(' ').slice(1);
   const [endDay, endMonth] = day(last, zone).split(' ').slice(1);
   return startMonth === endMonth ? `${startDay}–${endDay} ${endMonth}` : `${startDay} ${startMonth} – ${endDay} ${endMonth}`;
