@@ -56,7 +56,7 @@ export function weeklyCheckInEmail(view: WeeklyCheckInView, captureAddress: stri
     quarterSentence(view, [byFrom(first), byFrom(second)], name),
   ].filter((sentence) => sentence !== null);
 
-  const mine = view.openItems.mine.map((item, index) => ask(openItemQuestion(item, zone, index === 0 ? name(recipient) : null), item.answers));
+  const mine = view.openItems.mine.map((item, index) => ask(openItemQuestion(item, view.week, zone, index === 0 ? name(recipient) : null), item.answers));
   const theirs = view.openItems.theirs.map((line) => `${contactLabel(line.prospect)}: ${lineStatus(line, zone)}`);
   const notes = [...view.lastNotes]
     .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
@@ -192,7 +192,7 @@ function quarterSentence(view: WeeklyCheckInView, directions: readonly (Directio
 }
 
 /** The question an open item asks, in the recipient's terms. */
-function openItemQuestion(item: OpenItem, zone: string, addressee: string | null): string {
+function openItemQuestion(item: OpenItem, week: WeeklyCheckInView['week'], zone: string, addressee: string | null): string {
   const { line } = item;
   const who = contactLabel(line.prospect);
   const question = (() => {
@@ -201,7 +201,10 @@ function openItemQuestion(item: OpenItem, zone: string, addressee: string | null
         return `any luck with ${who}? ${callName(line.introducer)}'s introduction has no meeting yet.`;
       case 'outcome': {
         const what = line.meeting?.videoLink ? 'call' : 'meeting';
-        const when = line.meeting ? ` (${weekday(line.meeting.start, zone)} ${time(line.meeting.start, zone)})` : '';
+        // A meeting of the week reported on is named by its weekday; an older one (still unanswered) by its date.
+        const start = line.meeting?.start;
+        const thisWeek = start !== undefined && Date.parse(start) >= Date.parse(week.start);
+        const when = start ? ` (${thisWeek ? weekday(start, zone) : day(start, zone)} ${time(start, zone)})` : '';
         return `how did the ${what} with ${callName(line.prospect)} go${when}?`;
       }
       case 'close':
