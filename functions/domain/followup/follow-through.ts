@@ -50,8 +50,14 @@ export function prospectOf(introduction: Introduction, partnerEmail: string): Co
   );
 }
 
+/**
+ * Sends a follow-through email once. A reply comes back to the capture address (the only address
+ * the receipt rule delivers) and is recorded against the introduction or pair, unless the email
+ * says where replies go (an update to the introducer: to the partner).
+ */
 export async function send(email: OutboundEmail, dependencies: FollowThroughDependencies): Promise<'sent' | 'already_sent'> {
-  return sendOnce(email, { outbox: dependencies.outbox, sender: dependencies.sender, now: () => dependencies.clock.now() });
+  const replies: OutboundEmail = email.replyTo?.length ? email : { ...email, replyTo: [{ email: dependencies.captureAddress, name: null }] };
+  return sendOnce(replies, { outbox: dependencies.outbox, sender: dependencies.sender, now: () => dependencies.clock.now() });
 }
 
 export function historyEvent(
