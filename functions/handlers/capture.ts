@@ -4,6 +4,8 @@ import { captureDelivery, type CaptureResult, type InboundDelivery } from '../do
 import { createDocumentClient } from '../adapters/dynamodb/document-client.ts';
 import { S3RawMailSource } from '../adapters/s3/s3-raw-mail-source.ts';
 import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
+import { PowertoolsBusinessMetrics } from '../adapters/metrics/powertools-business-metrics.ts';
+import { countCapture, countingMailSender, noBusinessMetrics, type BusinessMetrics } from '../shared/business-metrics.ts';
 import { readCaptureEnvironment } from '../shared/capture-config.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import { logger, type LogSink } from '../shared/logger.ts';
@@ -13,6 +15,8 @@ export interface CaptureHandlerDependencies {
   readonly capture: (delivery: InboundDelivery) => Promise<CaptureResult>;
   readonly rawMail: RawMailLocationSettings;
   readonly logger: LogSink;
+  /** Introductions captured and failures, counted from each delivery's result (absent: nothing is counted). */
+  readonly metrics?: BusinessMetrics;
 }
 
 export interface DeliverySummary {
@@ -34,16 +38,25 @@ export class InvalidCaptureEventError extends Error {
  * event goes to the dead-letter queue. Retries are safe because the capture is idempotent.
  */
 export function makeCaptureHandler(dependencies: CaptureHandlerDependencies) {
+  const metrics = dependencies.metrics ?? noBusinessMetrics;
   return async (event: unknown): Promise<DeliverySummary[]> => {
     const parsed = sesCaptureEventSchema.safeParse(event);
     if (!parsed.success) {
       dependencies.logger.error('not an SES receipt event', { issues: parsed.error.issues.length, paths: parsed.error.issues.slice(0, 5).map((issue) => issue.path.join('.')) });
+      metrics.failure('invalid_event');
       throw new InvalidCaptureEventError('the event is not an SES receipt event');
     }
     const summaries: DeliverySummary[] = [];
     for (const record of parsed.data.Records) {
       const delivery = deliveryFromRecord(record, dependencies.rawMail);
-      const result = await dependencies.capture(delivery);
+      let result: CaptureResult;
+      try {
+        result = await dependencies.capture(delivery);
+      } catch (error) {
+        metrics.failure('capture_error');
+        throw error;
+      }
+      countCapture(metrics, result);
       const summary = {
         deliveryId: delivery.deliveryId,
         outcome: result.outcome,
@@ -58,12 +71,14 @@ export function makeCaptureHandler(dependencies: CaptureHandlerDependencies) {
   };
 }
 
+const metrics = new PowertoolsBusinessMetrics();
+
 function fromEnvironment(): ReturnType<typeof makeCaptureHandler> {
   const environment = readCaptureEnvironment(process.env);
   const dependencies = captureDependencies({
     connection: { client: createDocumentClient(), tableName: environment.TABLE_NAME },
     rawMail: new S3RawMailSource(new S3Client({})),
-    sender: new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }),
+    sender: countingMailSender(new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }), metrics),
     policy: {
       captureAddress: environment.CAPTURE_ADDRESS,
       systemAddresses: [environment.SENDER_ADDRESS],
@@ -75,6 +90,7 @@ function fromEnvironment(): ReturnType<typeof makeCaptureHandler> {
     capture: (delivery) => captureDelivery(delivery, dependencies),
     rawMail: { bucket: environment.RAW_MAIL_BUCKET, prefix: environment.RAW_MAIL_PREFIX },
     logger,
+    metrics,
   });
 }
 
@@ -82,6 +98,8 @@ let configured: ReturnType<typeof makeCaptureHandler> | undefined;
 
 /** The Lambda entry point, wired to the real adapters on first use (cold start). */
 export const handler = async (event: unknown): Promise<DeliverySummary[]> => {
-  configured ??= fromEnvironment();
-  return configured(event);
+  return metrics.publishingAfter(() => {
+    configured ??= fromEnvironment();
+    return configured(event);
+  });
 };

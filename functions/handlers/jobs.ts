@@ -5,7 +5,9 @@ import { armPairSchedules, GROUP_DIGEST_CRON } from '../domain/pairs/pair-setup.
 import { runJob } from '../domain/schedules/run-job.ts';
 import { scheduleName } from '../domain/schedules/scheduler-port.ts';
 import { EventBridgeJobScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
+import { PowertoolsBusinessMetrics } from '../adapters/metrics/powertools-business-metrics.ts';
 import { bookingRuntimeFromEnvironment } from '../shared/booking-runtime.ts';
+import { noBusinessMetrics, type BusinessMetrics } from '../shared/business-metrics.ts';
 import { followThroughDependencies } from '../shared/follow-through-wiring.ts';
 import { readJobsEnvironment } from '../shared/jobs-config.ts';
 import { logger, type LogSink } from '../shared/logger.ts';
@@ -14,7 +16,12 @@ import { followThroughWork, jobsEventSchema, type FollowThroughWork } from './fo
 export interface JobsHandlerDependencies {
   readonly followThrough: FollowThroughDependencies;
   readonly logger: LogSink;
+  /** Introductions the sweep booked and failures (absent: nothing is counted). */
+  readonly metrics?: BusinessMetrics;
 }
+
+/** The sweep's outcome for an introduction it booked (`booking:<outcome>` in `sweep`). */
+export const SWEEP_BOOKED_OUTCOME = 'booking:booked';
 
 export type JobsHandlerResult = { batchItemFailures: { itemIdentifier: string }[] } | { kind: string; outcomes: readonly string[] };
 
@@ -28,9 +35,10 @@ export class InvalidJobsEventError extends Error {
  * changed pair or group gets its recurring schedules). Stream failures are reported per record.
  */
 export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
+  const metrics = dependencies.metrics ?? noBusinessMetrics;
   const follow = async (work: NonNullable<FollowThroughWork>): Promise<void> => {
     const deps = dependencies.followThrough;
-    if (work.kind === 'introduction') await reconcileIntroduction(work.previous, work.current, deps);
+    if (work.kind === 'introduction') await reconcileIntroduction(work.current.id, deps, work.previous?.followUp ?? null);
     else if (work.kind === 'pair') await armPairSchedules(work.pair, deps);
     else await deps.scheduler.armRecurring(scheduleName('group-digest', work.group.id), GROUP_DIGEST_CRON, work.group.timeZone, { kind: 'group-digest', groupId: work.group.id });
   };
@@ -39,6 +47,7 @@ export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
     const parsed = jobsEventSchema.safeParse(event);
     if (!parsed.success) {
       dependencies.logger.error('not a jobs event', { issues: parsed.error.issues.length });
+      metrics.failure('invalid_event');
       throw new InvalidJobsEventError('the event is neither a job nor stream records');
     }
     if ('Records' in parsed.data) {
@@ -48,13 +57,22 @@ export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
           const work = followThroughWork(record);
           if (work) await follow(work);
         } catch (error) {
+          metrics.failure('job_error');
           dependencies.logger.warn('follow-through failed; will retry', { error: error instanceof Error ? error.name : 'error' });
           batchItemFailures.push({ itemIdentifier: record.dynamodb.SequenceNumber ?? record.eventID ?? '' });
         }
       }
       return { batchItemFailures };
     }
-    const result = await runJob(parsed.data, dependencies.followThrough);
+    let result: Awaited<ReturnType<typeof runJob>>;
+    try {
+      result = await runJob(parsed.data, dependencies.followThrough);
+    } catch (error) {
+      metrics.failure('job_error');
+      throw error;
+    }
+    // The daily sweep books introductions whose booking trigger was lost.
+    for (const outcome of result.outcomes) if (outcome === SWEEP_BOOKED_OUTCOME) metrics.introductionBooked();
     dependencies.logger.info('job ran', { kind: result.kind, outcomes: result.outcomes });
     return result;
   };
@@ -67,11 +85,12 @@ function unqualified(arn: string): string {
   return arn.split(':').slice(0, 7).join(':');
 }
 
-/** The Lambda entry point. Its own ARN comes from the invocation (an environment variable would be a cycle). */
-export const handler = async (event: unknown, context: { invokedFunctionArn: string }): Promise<JobsHandlerResult> => {
+const metrics = new PowertoolsBusinessMetrics();
+
+const handle = async (event: unknown, context: { invokedFunctionArn: string }): Promise<JobsHandlerResult> => {
   configured ??= (async () => {
     const environment = readJobsEnvironment(process.env);
-    const runtime = await bookingRuntimeFromEnvironment(process.env);
+    const runtime = await bookingRuntimeFromEnvironment(process.env, { metrics });
     const scheduler = new EventBridgeJobScheduler(new SchedulerClient({}), {
       groupName: environment.SCHEDULE_GROUP,
       targetArn: unqualified(context.invokedFunctionArn),
@@ -86,7 +105,7 @@ export const handler = async (event: unknown, context: { invokedFunctionArn: str
       booking: runtime.booking,
       captureAddress: environment.CAPTURE_ADDRESS,
     });
-    return makeJobsHandler({ followThrough, logger });
+    return makeJobsHandler({ followThrough, logger, metrics });
   })().catch((error: unknown) => {
     // A missing secret is fixed by the operator; the next invocation tries again.
     configured = undefined;
@@ -94,3 +113,7 @@ export const handler = async (event: unknown, context: { invokedFunctionArn: str
   });
   return (await configured)(event);
 };
+
+/** The Lambda entry point. Its own ARN comes from the invocation (an environment variable would be a cycle). */
+export const handler = (event: unknown, context: { invokedFunctionArn: string }): Promise<JobsHandlerResult> =>
+  metrics.publishingAfter(() => handle(event, context));

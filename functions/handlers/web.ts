@@ -19,7 +19,9 @@ import { tokenContext } from '../adapters/google/google-calendar-access.ts';
 import { NoRefreshTokenError, type GoogleOAuth } from '../adapters/google/google-oauth.ts';
 import { WEB_PATHS } from '../adapters/links/booking-link-builder.ts';
 import { GOOGLE_CALENDAR_SCOPES } from '../shared/booking-config.ts';
+import { PowertoolsBusinessMetrics } from '../adapters/metrics/powertools-business-metrics.ts';
 import { bookingRuntimeFromEnvironment } from '../shared/booking-runtime.ts';
+import { countBooking, noBusinessMetrics, type BusinessMetrics } from '../shared/business-metrics.ts';
 import { logger, type LogSink } from '../shared/logger.ts';
 import { parseAmount } from '../web/amount.ts';
 import {
@@ -96,6 +98,8 @@ export interface WebHandlerDependencies {
   /** Answer links are single use: their token ids are claimed here. */
   readonly usedTokens: UsedTokenStore;
   readonly logger: LogSink;
+  /** Introductions booked from a page, and failures (absent: nothing is counted). */
+  readonly metrics?: BusinessMetrics;
   /**
    * A partner just connected their calendar. On AWS the table stream starts the booking function
    * for them, so this is absent; local mode resumes their waiting bookings in process.
@@ -124,6 +128,7 @@ type Route = (request: WebRequest) => Promise<Page | WebResponse>;
 export function makeWebHandler(dependencies: WebHandlerDependencies) {
   const { booking, partners, signingKey, followThrough, usedTokens } = dependencies;
   const log = dependencies.logger;
+  const metrics = dependencies.metrics ?? noBusinessMetrics;
   const now = () => booking.clock.now();
   if (!dependencies.verificationKeys.some((key) => key.equals(signingKey))) throw new Error('the link signing key must be one of the verification keys');
   let verificationKeys = dependencies.verificationKeys;
@@ -239,6 +244,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
     const introductionId = link.claims.subject;
     const result = await bookProposedSlot(introductionId, slot, booking);
     logOutcome(log, 'slot', introductionId, result);
+    countBooking(metrics, result);
     if (result.outcome === 'not_found') return introductionGonePage();
     if (result.outcome === 'already_booked') return alreadyBookedPage(result.meeting);
     const introduction = await booking.store.getIntroduction(introductionId);
@@ -283,6 +289,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
     const introductionId = link.claims.subject;
     const result = await rebookIntroduction(introductionId, booking);
     logOutcome(log, 'rebook', introductionId, result);
+    countBooking(metrics, result);
     if (result.outcome === 'not_found') return introductionGonePage();
     if (result.outcome === 'already_booked') return alreadyBookedPage(result.meeting);
     // The booking state now names whose calendar and whom: read it back to speak about them.
@@ -477,6 +484,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
     const parsed = functionUrlEventSchema.safeParse(event);
     if (!parsed.success) {
       log.error('not a function URL event', { issues: parsed.error.issues.length, paths: parsed.error.issues.slice(0, 5).map((issue) => issue.path.join('.')) });
+      metrics.failure('invalid_event');
       return pageResponse(badRequestPage());
     }
     const request = webRequestFrom(parsed.data);
@@ -494,6 +502,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
           response = 'statusCode' in result ? result : pageResponse(result);
         } catch (error) {
           log.error('web request failed', { path: request.path, method, error: errorName(error) });
+          metrics.failure('web_error');
           response = pageResponse(error instanceof CalendarUnavailableError ? calendarUnavailablePage() : serverErrorPage());
         }
       }
@@ -524,19 +533,23 @@ function errorName(error: unknown): string {
 }
 
 let configured: Promise<ReturnType<typeof makeWebHandler>> | undefined;
+const metrics = new PowertoolsBusinessMetrics();
 
 /**
  * The Lambda entry point. The function cannot be told its own URL (a CloudFormation cycle), so
  * the first request's domain gives the base URL that links and the OAuth callback use; secrets
  * are read once per cold start, and a failure is not cached.
  */
-export const handler = async (event: unknown): Promise<WebResponse> => {
+export const handler = (event: unknown): Promise<WebResponse> => metrics.publishingAfter(() => handle(event));
+
+const handle = async (event: unknown): Promise<WebResponse> => {
   const parsed = functionUrlEventSchema.safeParse(event);
   if (!parsed.success) {
     logger.error('not a function URL event', { issues: parsed.error.issues.length });
+    metrics.failure('invalid_event');
     return pageResponse(badRequestPage());
   }
-  configured ??= bookingRuntimeFromEnvironment(process.env, { webBaseUrl: `https://${parsed.data.requestContext.domainName}/` }).then(
+  configured ??= bookingRuntimeFromEnvironment(process.env, { webBaseUrl: `https://${parsed.data.requestContext.domainName}/`, metrics }).then(
     (runtime) => {
       const partnerStore = new DynamoPartnerStore(runtime.connection);
       return makeWebHandler({
@@ -555,6 +568,7 @@ export const handler = async (event: unknown): Promise<WebResponse> => {
         },
         usedTokens: new DynamoUsedTokenStore(runtime.connection),
         logger,
+        metrics,
       });
     },
     (error: unknown) => {
@@ -567,6 +581,7 @@ export const handler = async (event: unknown): Promise<WebResponse> => {
   } catch (error) {
     // Only the runtime's construction can throw here (the web handler answers every request itself).
     logger.error('web function could not start', { error: errorName(error), reason: error instanceof Error ? error.message : '' });
+    metrics.failure('web_error');
     return pageResponse(unavailablePage());
   }
 };

@@ -15,6 +15,7 @@ import { BookingLinkBuilder, WEB_PATHS } from '../adapters/links/booking-link-bu
 import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
 import { googleOAuthClientSchema, googleServiceAccountSchema, readBookingEnvironment } from './booking-config.ts';
 import { bookingDependencies } from './booking-wiring.ts';
+import { countingMailSender, noBusinessMetrics, type BusinessMetrics } from './business-metrics.ts';
 
 /** Everything the booking and web functions need on AWS, built once per cold start from the environment and Secrets Manager. */
 export interface BookingRuntime {
@@ -37,7 +38,11 @@ export interface LinkKeys {
   readonly verificationKeys: readonly Buffer[];
 }
 
-export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, options: { webBaseUrl?: string } = {}): Promise<BookingRuntime> {
+/** `metrics` counts every email the runtime's sender sends (and every one SES refuses). */
+export async function bookingRuntimeFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: { webBaseUrl?: string; metrics?: BusinessMetrics } = {},
+): Promise<BookingRuntime> {
   const environment = readBookingEnvironment(env);
   const webBaseUrl = options.webBaseUrl ?? environment.WEB_BASE_URL;
   if (!webBaseUrl) throw new Error('WEB_BASE_URL is not set and no request told the web address');
@@ -66,7 +71,10 @@ export async function bookingRuntimeFromEnvironment(env: NodeJS.ProcessEnv, opti
       sealer,
       endpoints: REAL_GOOGLE,
     }),
-    sender: new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }),
+    sender: countingMailSender(
+      new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }),
+      options.metrics ?? noBusinessMetrics,
+    ),
     links,
     clock,
   });

@@ -17,6 +17,7 @@ import { DynamoOutbox, type OutboxEntry } from '../../functions/adapters/dynamod
 import { DynamoPartnerStore } from '../../functions/adapters/dynamodb/partner-store.ts';
 import { S3RawMailSource } from '../../functions/adapters/s3/s3-raw-mail-source.ts';
 import { SesMailSender } from '../../functions/adapters/ses/ses-mail-sender.ts';
+import { countingMailSender, noBusinessMetrics, type BusinessMetrics } from '../../functions/shared/business-metrics.ts';
 import { captureDelivery, type CaptureDependencies, type CapturePolicy } from '../../functions/domain/capture/capture-delivery.ts';
 import type { InboundRecord } from '../../functions/domain/capture/model.ts';
 import type { Introduction, IntroductionEvent } from '../../functions/domain/introductions/introduction.ts';
@@ -151,7 +152,7 @@ export interface CaptureHarness {
    * The production handler over the real wiring. To inject faults, a test may wrap the dependencies
    * or give the wiring another DynamoDB connection (one whose client fails a call).
    */
-  handler(options?: { wrap?: DependencyWrapper; connection?: DynamoConnection }): (event: unknown) => Promise<DeliverySummary[]>;
+  handler(options?: { wrap?: DependencyWrapper; connection?: DynamoConnection; metrics?: BusinessMetrics }): (event: unknown) => Promise<DeliverySummary[]>;
   /** The next SendEmail call fails with this error (SES throttling, a timeout...). */
   rejectNextSend(error: Error): void;
   registerPartner(email: string, name?: string | null): Promise<void>;
@@ -269,16 +270,17 @@ export async function createCaptureHarness(options: { policy?: Partial<CapturePo
     store,
     queries,
     outbox,
-    handler({ wrap, connection: wiredConnection } = {}) {
+    handler({ wrap, connection: wiredConnection, metrics = noBusinessMetrics } = {}) {
       const real = captureDependencies({
         connection: wiredConnection ?? connection,
         rawMail: new S3RawMailSource(s3Client),
-        sender: new SesMailSender(sesClient, SENDER),
+        // As the Lambda wires it: every email SES accepts (or refuses) is counted.
+        sender: countingMailSender(new SesMailSender(sesClient, SENDER), metrics),
         policy,
         clock,
       });
       const dependencies = wrap ? wrap(real) : real;
-      return makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, dependencies), rawMail: RAW_MAIL, logger });
+      return makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, dependencies), rawMail: RAW_MAIL, logger, metrics });
     },
     async registerPartner(email, name = null) {
       await partners.savePartner({ email, name, timeZone: 'America/Chicago', createdAt: '2026-01-05T00:00:00.000Z' });

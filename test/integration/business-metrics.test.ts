@@ -1,0 +1,124 @@
+import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
+import { makeBookingHandler } from '../../functions/handlers/booking.ts';
+import type { LogSink } from '../../functions/shared/logger.ts';
+import { createBookingHarness, streamEvent, type BookingHarness } from '../support/booking-harness.ts';
+import { CAPTURE_ADDRESS, corpusMessage, createCaptureHarness, type CaptureHarness } from '../support/capture-harness.ts';
+import { captureEmf, type EmfCapture } from '../support/emf.ts';
+
+/**
+ * The business metrics as CloudWatch would read them from the functions' logs (the EMF lines
+ * Powertools writes), over the real capture and booking wiring: DynamoDB Local, real MIME, SES
+ * mocked, the loopback Google. Duplicates and retries must not inflate the counts; every failure
+ * is counted once with its reason.
+ */
+
+const MOTLEY_INTRO = 'introduction/enron__motley-m_inbox_ene_portland_middle_market_6.eml';
+const MOTLEY_INTRODUCER = 'john.malowney@enron.com';
+const silent: LogSink = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let emf: EmfCapture;
+let metrics: PowertoolsBusinessMetrics;
+
+beforeEach(() => {
+  emf = captureEmf();
+  metrics = new PowertoolsBusinessMetrics();
+});
+afterEach(() => emf.stop());
+
+/** One Lambda invocation: the handler's work, then the counts written as the entry point writes them. */
+function invoke<T>(work: () => Promise<T>): Promise<T> {
+  return metrics.publishingAfter(work);
+}
+
+describe('capture metrics', () => {
+  let h: CaptureHarness;
+  beforeEach(async () => {
+    h = await createCaptureHarness();
+    await h.registerPartner(MOTLEY_INTRODUCER, 'John Malowney');
+  });
+
+  it('counts one introduction and one email for a delivery, its redelivery and its BCC copy', async () => {
+    const handler = h.handler({ metrics });
+    const raw = corpusMessage(MOTLEY_INTRO);
+    const event = h.delivery(h.sesId('metrics-cc'), raw);
+
+    await invoke(() => handler(event));
+    h.clock.advance(60_000);
+    await invoke(() => handler(event));
+    await invoke(() => handler(h.delivery(h.sesId('metrics-bcc'), raw, { recipients: ['intro+bcc@in.example.com', CAPTURE_ADDRESS] })));
+
+    expect(await h.introductions()).toHaveLength(1);
+    expect(emf.total('IntroductionsCaptured')).toBe(1);
+    expect(emf.total('EmailsSent')).toBe(1);
+    expect(emf.total('Failures')).toBe(0);
+  });
+
+  it('counts SES refusing the confirmation as email_error and capture_error, and the introduction once when the retry sends it', async () => {
+    const handler = h.handler({ metrics });
+    const event = h.delivery(h.sesId('metrics-throttled'), corpusMessage(MOTLEY_INTRO));
+    h.rejectNextSend(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: {} }));
+
+    await expect(invoke(() => handler(event))).rejects.toThrow('Maximum sending rate exceeded');
+    expect(emf.total('IntroductionsCaptured')).toBe(0);
+    h.clock.advance(120_000);
+    await invoke(() => handler(event));
+
+    expect(emf.total('IntroductionsCaptured')).toBe(1);
+    expect(emf.total('EmailsSent')).toBe(1);
+    expect(emf.total('Failures', { reason: 'email_error' })).toBe(1);
+    expect(emf.total('Failures', { reason: 'capture_error' })).toBe(1);
+    expect(emf.total('Failures')).toBe(2);
+    // Dimensions carry reasons only: no address of anyone reaches a metric.
+    expect(JSON.stringify(emf.lines)).not.toMatch(/@/);
+  });
+});
+
+describe('booking metrics', () => {
+  let h: BookingHarness;
+  let count = 0;
+  beforeAll(async () => {
+    h = await createBookingHarness();
+  });
+  beforeEach(() => h.resetBetweenTests());
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  async function introduction(): Promise<{ id: string; partner: string }> {
+    count += 1;
+    const partner = await h.registerPartner({ email: `metrics.partner.${count}@partner.test`, name: 'Mia Partner', timeZone: 'America/Chicago' });
+    const { id } = await h.createIntroduction({ introducer: { email: 'sam.lee@example.com', name: 'Sam Lee' }, parties: [partner.email, `prospect.${count}@prospect.test`] });
+    return { id, partner: partner.email };
+  }
+
+  it('counts a booking once however often the stream delivers it, and a record that fails as booking_error', async () => {
+    const { id } = await introduction();
+    const record = await h.introductionInserted(id);
+    const handler = makeBookingHandler({ booking: h.dependencies, logger: silent, metrics });
+    const crashing = makeBookingHandler({ booking: { ...h.dependencies, store: h.crashOnce(h.dependencies.store, 'getIntroduction') }, logger: silent, metrics });
+
+    expect(await invoke(() => crashing(streamEvent(record)))).toEqual({ batchItemFailures: [{ itemIdentifier: record.dynamodb.SequenceNumber }] });
+    await invoke(() => handler(streamEvent(record)));
+    await invoke(() => handler(streamEvent(record, record)));
+
+    expect((await h.introduction(id)).status).toBe('meeting_booked');
+    expect(emf.total('IntroductionsBooked')).toBe(1);
+    expect(emf.total('Failures', { reason: 'booking_error' })).toBe(1);
+    expect(emf.total('Failures')).toBe(1);
+  });
+
+  it('counts a revoked calendar as calendar_disconnected', async () => {
+    const { id, partner } = await introduction();
+    expect(h.google.control.revokeUser(partner)).toBe(1);
+    const handler = makeBookingHandler({ booking: h.dependencies, logger: silent, metrics });
+
+    const record = await h.introductionInserted(id);
+    await invoke(() => handler(streamEvent(record)));
+
+    expect((await h.partner(partner)).calendar?.status).toBe('disconnected');
+    expect(emf.total('Failures', { reason: 'calendar_disconnected' })).toBe(1);
+    expect(emf.total('IntroductionsBooked')).toBe(0);
+  });
+});
