@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Deploy-time settings of the stack. `bin/app.ts` reads them from CDK context

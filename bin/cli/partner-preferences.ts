@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BOOKING_MODES, bookingPreferencesSchema, type BookingPreferences } from '../../functions/domain/booking/booking-preferences.ts';
 import type { StoredBookingPreferences } from '../../functions/domain/partners/partner.ts';
 

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Introduction } from '../domain/introductions/introduction.ts';
 import { jobSchema } from '../domain/schedules/jobs.ts';
 import type { Group, Pair } from '../domain/pairs/pair.ts';

@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MIN_SIGNING_KEY_BYTES, signToken, verifyToken } from '../domain/links/signed-token.ts';
 import { logger as defaultLogger, type LogSink } from '../shared/logger.ts';
 

@@ -1,14 +1,38 @@
-import { SesRecordSchema } from '@aws-lambda-powertools/parser/schemas/ses';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InboundDelivery } from '../domain/capture/capture-delivery.ts';
 import type { SesVerdicts } from '../domain/capture/model.ts';
 
 /**
- * The SES receipt event at the edge. Built on Powertools' schema but more tolerant where real
- * mail differs from the samples: a message sent only to BCC has no To in commonHeaders, verdicts
- * can be DISABLED or absent, and dmarcPolicy is only present with a DMARC verdict.
+ * The SES receipt event at the edge: the fields of Powertools' `SesRecordSchema` mail, written
+ * out here because Powertools' schemas import zod whole (`import { z }`), which keeps all of zod
+ * (its locales, JSON Schema) in the capture bundle. More tolerant than Powertools where real mail
+ * differs from the samples: a message sent only to BCC has no To in commonHeaders, verdicts can
+ * be DISABLED or absent, and dmarcPolicy is only present with a DMARC verdict.
  */
-const powertoolsMail = SesRecordSchema.shape.ses.shape.mail;
+const addresses = z.array(z.string());
+const sesMail = z.object({
+  timestamp: z.iso.datetime(),
+  source: z.string(),
+  messageId: z.string(),
+  destination: addresses,
+  headersTruncated: z.boolean(),
+  headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+  commonHeaders: z
+    .object({
+      from: addresses,
+      to: addresses,
+      cc: addresses,
+      bcc: addresses,
+      sender: addresses,
+      'reply-to': addresses,
+      returnPath: z.string(),
+      messageId: z.string(),
+      date: z.string(),
+      subject: z.string(),
+    })
+    .partial()
+    .loose(),
+});
 const verdict = z.object({ status: z.string() }).optional();
 
 export const sesCaptureEventSchema = z.object({
@@ -17,10 +41,7 @@ export const sesCaptureEventSchema = z.object({
       z.object({
         eventSource: z.literal('aws:ses'),
         ses: z.object({
-          mail: powertoolsMail.extend({
-            commonHeaders: powertoolsMail.shape.commonHeaders.partial().loose(),
-            headers: powertoolsMail.shape.headers.optional(),
-          }),
+          mail: sesMail,
           receipt: z.object({
             timestamp: z.iso.datetime(),
             recipients: z.array(z.string()).min(1),

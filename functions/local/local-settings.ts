@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The project root (where package.json is): local mode keeps its data under `.data/` there. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a running local mode tells the CLI: where its DynamoDB Local and SMTP server are. */
 const runtimeSchema = z.object({

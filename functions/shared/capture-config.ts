@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Environment of the capture function. The CDK stack sets exactly these variables; local mode

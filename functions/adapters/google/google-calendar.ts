@@ -1,6 +1,6 @@
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { OAuth2Client } from 'google-auth-library';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CalendarAuthorizationError,
   CalendarUnavailableError,

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobSchema, type Job } from '../../domain/schedules/jobs.ts';
 import type { JobScheduler } from '../../domain/schedules/scheduler-port.ts';
 import { isValidTimeZone } from '../../domain/booking/time-zones.ts';

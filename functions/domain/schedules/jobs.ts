@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The jobs the schedules run, as the jobs function receives them. `at` (optional) runs a job as

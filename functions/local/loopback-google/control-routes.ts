@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LoopbackGoogleControl } from './control.ts';
 import type { FaultMatch, FaultSpec } from './faults.ts';
 import { GoogleApiError } from './google-errors.ts';

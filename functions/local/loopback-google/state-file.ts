@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CalendarStoreSnapshot } from './calendar-store.ts';
 import type { OAuthSnapshot } from './oauth.ts';
 
