@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { parseReferConfig } from './config.ts';
@@ -8,7 +8,11 @@ import { CapturePipeline } from './constructs/capture-pipeline.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { Jobs } from './constructs/jobs.ts';
 import { MailStore } from './constructs/mail-store.ts';
+import { OperatorAlerts } from './constructs/operator-alerts.ts';
 import { WebEndpoint } from './constructs/web-endpoint.ts';
+
+/** The deploy-time parameter with the operator's email address (alarms). */
+export const OPERATOR_EMAIL_PARAMETER = 'OperatorEmail';
 
 /**
  * Props for `ReferStack`. The configuration fields are validated (and defaulted) with
@@ -95,6 +99,9 @@ export class ReferStack extends Stack {
   /** Follow-through: the jobs function, its schedule group, scheduler role, daily sweep, stream trigger and dead-letter queue. */
   public readonly jobs: Jobs;
 
+  /** The alarm topic (to the operator's email) and the functions' alarms; every alarm of the stack notifies it. */
+  public readonly alerts: OperatorAlerts;
+
   public constructor(scope: Construct, id: string, props: ReferStackProps = {}) {
     super(scope, id, {
       description: 'Referral follow-through: capture of introductions sent to the capture address, booking of the meetings and the follow-through jobs',
@@ -149,6 +156,52 @@ export class ReferStack extends Stack {
       webBaseUrl: this.web.url,
     });
 
+    // Given at deploy time (`cdk deploy --parameters OperatorEmail=...`); later deploys keep it.
+    const operatorEmail = new CfnParameter(this, OPERATOR_EMAIL_PARAMETER, {
+      type: 'String',
+      description: 'Email address that receives the alarms (errors, throttles, dead-letter queues). Confirm the subscription email AWS sends to it.',
+      allowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+      constraintDescription: 'must be an email address, e.g. ops@example.com',
+    });
+    this.alerts = new OperatorAlerts(this, 'Alerts', { operatorEmail: operatorEmail.valueAsString });
+    this.alerts.alarmOnErrors(
+      this.capture.function,
+      'Capture',
+      'The capture function failed on an incoming message. Lambda retries it twice; then the SES event goes to the capture dead-letter queue and the raw MIME stays in S3. See the function\'s log.',
+    );
+    this.alerts.alarmOnThrottles(
+      this.capture.function,
+      'Capture',
+      'Lambda throttled the capture function: incoming mail waits (Lambda retries for up to 6 hours). Raise the account\'s concurrency quota (Service Quotas, Lambda concurrent executions).',
+    );
+    this.alerts.alarmOnErrors(
+      this.booking.function,
+      'Booking',
+      'The booking function failed (Google Calendar, DynamoDB, a secret). Failed bookings are retried and then land in the booking dead-letter queue; the introduction stays awaiting_booking. See the function\'s log; check the Google OAuth client with npx refer doctor.',
+    );
+    this.alerts.alarmOnErrors(
+      this.jobs.function,
+      'Jobs',
+      'A follow-through job or stream record failed. It is retried and then dead-lettered; the daily sweep re-runs what is due. See the jobs function\'s log.',
+    );
+    // The web function answers every request itself (an error page), so Lambda's Errors would miss
+    // most failures; the URL's 5xx count has them, and crashes and timeouts too.
+    this.alerts.alarmOnUrlServerErrors(
+      this.web.function,
+      'Web',
+      'A one-click page or the Google connect failed with a server error: the person who clicked saw an error page. See the web function\'s log; npx refer doctor checks the secrets it needs.',
+    );
+    this.alerts.alarmOnThrottles(
+      this.web.function,
+      'Web',
+      'Lambda throttled the web function: people clicking links got an error. Raise the account\'s concurrency quota (Service Quotas, Lambda concurrent executions).',
+    );
+    this.alerts.notifyEveryAlarm(this);
+
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Alarms go here and to the OperatorEmail subscription (confirm it once from the email AWS sends)',
+      value: this.alerts.topic.topicArn,
+    });
     new CfnOutput(this, 'ReceiptRuleSetName', {
       description: 'Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
       value: this.capture.receiptRuleSet.receiptRuleSetName,
