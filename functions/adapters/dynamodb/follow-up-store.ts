@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FollowUpStore } from '../../domain/followup/follow-up-ports.ts';
+import type { FollowUpExpectation, FollowUpStore } from '../../domain/followup/follow-up-ports.ts';
 import { nextDueAt, type FollowUpState } from '../../domain/followup/follow-up-state.ts';
 import type { BookingState, Introduction, IntroductionEvent } from '../../domain/introductions/introduction.ts';
 import { INTRODUCTION_STATUSES, type IntroductionStatus } from '../../domain/introductions/status.ts';
@@ -37,17 +37,18 @@ export class DynamoFollowUpStore implements FollowUpStore {
     return found;
   }
 
-  async saveFollowUp(id: string, status: IntroductionStatus, followUp: FollowUpState): Promise<boolean> {
-    const update = setExpression({ followUp, gsi2sk: dueSortKey(nextDueAt(followUp), id) });
+  async saveFollowUp(id: string, expected: FollowUpExpectation, followUp: FollowUpState): Promise<boolean> {
+    const update = setExpression({ followUp, gsi2sk: dueSortKey(nextDueAt(followUp), id), followUpRevision: expected.revision + 1 });
+    const condition = expectation(expected);
     try {
       await this.connection.client.send(
         new UpdateCommand({
           TableName: this.connection.tableName,
           Key: keys.introduction(id),
           ...update,
-          ConditionExpression: '#st = :expected',
-          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#st': 'status' },
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':expected': status },
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.names },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...condition.values },
         }),
       );
       return true;
@@ -59,12 +60,13 @@ export class DynamoFollowUpStore implements FollowUpStore {
 
   async changeStatus(
     id: string,
-    change: { from: IntroductionStatus; to: IntroductionStatus; followUp: FollowUpState; booking?: BookingState | null },
+    change: { from: IntroductionStatus; revision: number; to: IntroductionStatus; followUp: FollowUpState; booking?: BookingState | null },
     event: IntroductionEvent,
   ): Promise<boolean> {
     const values: Record<string, unknown> = {
       status: change.to,
       followUp: change.followUp,
+      followUpRevision: change.revision + 1,
       gsi2pk: statusPartition(change.to),
       gsi2sk: dueSortKey(nextDueAt(change.followUp), id),
       ...(change.booking !== undefined ? { booking: change.booking } : {}),
@@ -72,6 +74,7 @@ export class DynamoFollowUpStore implements FollowUpStore {
       ...(change.to === 'awaiting_booking' ? { meeting: null } : {}),
     };
     const update = setExpression(values);
+    const condition = expectation({ status: change.from, revision: change.revision });
     try {
       await this.connection.client.send(
         new TransactWriteCommand({
@@ -81,9 +84,9 @@ export class DynamoFollowUpStore implements FollowUpStore {
                 TableName: this.connection.tableName,
                 Key: keys.introduction(id),
                 ...update,
-                ConditionExpression: '#st = :from',
-                ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#st': 'status' },
-                ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':from': change.from },
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.names },
+                ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...condition.values },
               },
             },
             { Put: { TableName: this.connection.tableName, Item: eventItem(event), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -129,4 +132,13 @@ export class DynamoFollowUpStore implements FollowUpStore {
     const introductions = await this.getIntroductions(links.map((link) => String(link.introductionId)));
     return introductions.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
+}
+
+/** Still the status and follow-up revision that were read (items written before revisions count as 0). */
+function expectation(expected: FollowUpExpectation) {
+  return {
+    expression: expected.revision === 0 ? '#st = :status AND attribute_not_exists(#rev)' : '#st = :status AND #rev = :revision',
+    names: { '#st': 'status', '#rev': 'followUpRevision' },
+    values: { ':status': expected.status, ...(expected.revision === 0 ? {} : { ':revision': expected.revision }) },
+  };
 }

@@ -50,9 +50,11 @@ const introductionItem = z.object({
       amount: z.number().nullable(),
       closedAt: z.string().nullable().default(null),
       advocate: z.boolean(),
+      reconciledStatus: z.enum(INTRODUCTION_STATUSES).nullable().default(null),
     })
     .nullable()
     .default(null),
+  followUpRevision: z.number().int().nonnegative().default(0),
   booking: z
     .object({
       calendarOwner: z.string(),

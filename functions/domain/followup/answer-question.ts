@@ -4,6 +4,7 @@ import { QUESTION_APPLIES, answerEffect, type Question } from './answers.ts';
 import { businessDaysLater } from './derive-follow-up.ts';
 import { EMPTY_FOLLOW_UP, type FollowUpState } from './follow-up-state.ts';
 import { historyEvent, receivingPartner, type FollowThroughDependencies } from './follow-through.ts';
+import { FollowUpContentionError, MAX_FOLLOW_UP_ATTEMPTS, updateFollowUp } from './update-follow-up.ts';
 
 export type AnswerResult =
   | { readonly outcome: 'applied'; readonly status: IntroductionStatus; readonly label: string }
@@ -39,11 +40,13 @@ export async function answerQuestion(
   if (effect.status === null) {
     const partner = await receivingPartner(introduction, dependencies.partners);
     const at = businessDaysLater(now, effect.askAgainAfterBusinessDays ?? 3, partner?.timeZone ?? 'UTC');
-    const next: FollowUpState = answer.question === 'nudge' ? { ...state, nudgeDueAt: at } : { ...state, closeDueAt: at };
-    // The status moved meanwhile: the question no longer applies, and nothing was changed.
-    if (!(await dependencies.store.saveFollowUp(introduction.id, introduction.status, next))) {
-      const current = await dependencies.store.getIntroduction(introduction.id);
-      return { outcome: 'no_longer_applies', status: current?.status ?? introduction.status };
+    const write = await updateFollowUp(introduction.id, dependencies.store, (current, currentState) => {
+      // The status moved meanwhile: the question no longer applies, and nothing is changed.
+      if (!QUESTION_APPLIES[answer.question].includes(current.status)) return null;
+      return answer.question === 'nudge' ? { ...currentState, nudgeDueAt: at } : { ...currentState, closeDueAt: at };
+    });
+    if (!write || !QUESTION_APPLIES[answer.question].includes(write.introduction.status)) {
+      return { outcome: 'no_longer_applies', status: write?.introduction.status ?? introduction.status };
     }
     await dependencies.store.addEvent(
       historyEvent(introduction, dependencies, { type: 'reminder_set', by: answer.by, how: answer.how, detail: `${effect.label}: asks again ${at}`, sourceId: `remind:${answer.question}:${at}` }),
@@ -91,24 +94,25 @@ export async function changeStatus(
   sourceId = `status:${from}:${to}`,
 ): Promise<{ readonly outcome: 'applied'; readonly status: IntroductionStatus } | { readonly outcome: 'no_longer_applies'; readonly status: IntroductionStatus } | { readonly outcome: 'not_found' | 'invalid' }> {
   if (!INTRODUCTION_STATUSES.includes(to)) return { outcome: 'invalid' };
-  const introduction = await dependencies.store.getIntroduction(introductionId);
-  if (!introduction) return { outcome: 'not_found' };
-  if (introduction.status !== from || !ALLOWED_NEXT[from].includes(to)) return { outcome: 'no_longer_applies', status: introduction.status };
-  const now = dependencies.clock.now().toISOString();
-  const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
-  const followUp: FollowUpState = to === 'won' ? { ...state, amount: change.amount ?? state.amount, closedAt: now } : state;
-  const booking =
-    from === 'meeting_booked' && to === 'awaiting_booking' && introduction.booking
-      ? { ...introduction.booking, round: introduction.booking.round + 1, waitingFor: 'declined' as const, proposedSlots: [] }
-      : undefined;
-  const applied = await dependencies.store.changeStatus(
-    introduction.id,
-    { from, to, followUp, ...(booking ? { booking } : {}) },
-    historyEvent(introduction, dependencies, { type: 'status_changed', by: change.by, how: change.how, detail: `${from} → ${to}: ${change.detail}`, sourceId }),
-  );
-  if (!applied) {
-    const current = await dependencies.store.getIntroduction(introduction.id);
-    return { outcome: 'no_longer_applies', status: current?.status ?? introduction.status };
+  for (let attempt = 1; attempt <= MAX_FOLLOW_UP_ATTEMPTS; attempt += 1) {
+    const introduction = await dependencies.store.getIntroduction(introductionId);
+    if (!introduction) return { outcome: 'not_found' };
+    if (introduction.status !== from || !ALLOWED_NEXT[from].includes(to)) return { outcome: 'no_longer_applies', status: introduction.status };
+    const now = dependencies.clock.now().toISOString();
+    const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
+    // Follow-through has not derived anything yet: it must still see this as a change from `from`.
+    const followUp: FollowUpState = { ...(to === 'won' ? { ...state, amount: change.amount ?? state.amount, closedAt: now } : state), reconciledStatus: state.reconciledStatus ?? from };
+    const booking =
+      from === 'meeting_booked' && to === 'awaiting_booking' && introduction.booking
+        ? { ...introduction.booking, round: introduction.booking.round + 1, waitingFor: 'declined' as const, proposedSlots: [] }
+        : undefined;
+    const applied = await dependencies.store.changeStatus(
+      introduction.id,
+      { from, revision: introduction.followUpRevision ?? 0, to, followUp, ...(booking ? { booking } : {}) },
+      historyEvent(introduction, dependencies, { type: 'status_changed', by: change.by, how: change.how, detail: `${from} → ${to}: ${change.detail}`, sourceId }),
+    );
+    // Not applied: someone else moved the status (answered first), or only wrote follow-ups (read again and retry).
+    if (applied) return { outcome: 'applied', status: to };
   }
-  return { outcome: 'applied', status: to };
+  throw new FollowUpContentionError(`the follow-ups of introduction ${introductionId} changed under ${MAX_FOLLOW_UP_ATTEMPTS} attempts in a row`);
 }

@@ -17,7 +17,7 @@ import {
 export const OUTCOME_WITHOUT_MEETING_BUSINESS_DAYS = 5;
 
 export interface DeriveContext {
-  /** The status before this change (null for a new introduction). */
+  /** The status the stored follow-ups were derived for (null: none yet, nothing changed). */
   readonly previousStatus: IntroductionStatus | null;
   /** Now, as the change is seen. */
   readonly now: Date;
@@ -75,6 +75,7 @@ export function deriveFollowUp(introduction: Introduction, context: DeriveContex
     pendingUpdates,
     updateDueAt: pendingUpdates.length > 0 ? updateDueAt : null,
     advocate: state.advocate || status === 'not_a_fit',
+    reconciledStatus: status,
   };
 }
 

@@ -4,19 +4,28 @@ import type { Group, Pair, PairNote } from '../pairs/pair.ts';
 import type { Question } from './answers.ts';
 import type { FollowUpState } from './follow-up-state.ts';
 
+/** What a conditional follow-up write expects to find: the status and follow-up revision it read. */
+export interface FollowUpExpectation {
+  readonly status: IntroductionStatus;
+  readonly revision: number;
+}
+
 /** Persistence follow-through needs for introductions. Conditional writes, events keyed by cause. */
 export interface FollowUpStore {
   getIntroduction(id: string): Promise<Introduction | null>;
   getIntroductions(ids: readonly string[]): Promise<Introduction[]>;
-  /** Writes the derived follow-up state (and the sweep's index) while the status is still `status`. */
-  saveFollowUp(id: string, status: IntroductionStatus, followUp: FollowUpState): Promise<boolean>;
+  /**
+   * Writes the follow-up state (and the sweep's index) if the introduction is still as read: the
+   * same status and follow-up revision. False when someone wrote in between (read again, retry).
+   */
+  saveFollowUp(id: string, expected: FollowUpExpectation, followUp: FollowUpState): Promise<boolean>;
   /**
    * Moves the status from `from` to `to` with its history event, in one transaction; false when
-   * the status was no longer `from` (someone answered first) or the event exists (a retry).
+   * the introduction changed since it was read (status or follow-up revision) or the event exists (a retry).
    */
   changeStatus(
     id: string,
-    change: { from: IntroductionStatus; to: IntroductionStatus; followUp: FollowUpState; booking?: BookingState | null },
+    change: { from: IntroductionStatus; revision: number; to: IntroductionStatus; followUp: FollowUpState; booking?: BookingState | null },
     event: IntroductionEvent,
   ): Promise<boolean>;
   addEvent(event: IntroductionEvent): Promise<void>;

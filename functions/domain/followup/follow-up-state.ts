@@ -25,6 +25,12 @@ export interface FollowUpState {
   readonly closedAt: string | null;
   /** A prospect who was not a fit but is kept as an advocate (asked for referrals). */
   readonly advocate: boolean;
+  /**
+   * The status these follow-ups were derived for. A different status on the introduction is a
+   * change follow-through has not handled yet; comparing with it (not with a stream record's old
+   * image) keeps late and repeated records from queueing an update twice.
+   */
+  readonly reconciledStatus: IntroductionStatus | null;
 }
 
 export interface PendingUpdate {
@@ -44,6 +50,7 @@ export const EMPTY_FOLLOW_UP: FollowUpState = {
   amount: null,
   closedAt: null,
   advocate: false,
+  reconciledStatus: null,
 };
 
 /** Business days after capture before the nudge. */

@@ -1,9 +1,10 @@
 import type { Introduction } from '../introductions/introduction.ts';
 import { QUESTION_APPLIES, QUESTIONS, answerEffect, type Question } from './answers.ts';
 import { closeQuestionEmail, nudgeEmail, outcomeQuestionEmail, progressUpdateEmail } from './follow-up-emails.ts';
-import { EMPTY_FOLLOW_UP, MAX_CLOSE_ASKS, type FollowUpState } from './follow-up-state.ts';
+import { EMPTY_FOLLOW_UP, MAX_CLOSE_ASKS, UPDATE_COMBINE_MINUTES, type FollowUpState } from './follow-up-state.ts';
 import type { AnswerLink } from './follow-up-views.ts';
 import { historyEvent, prospectOf, receivingPartner, send, type FollowThroughDependencies } from './follow-through.ts';
+import { updateFollowUp } from './update-follow-up.ts';
 
 export type JobOutcome = 'sent' | 'already_sent' | 'not_due' | 'not_found' | 'no_partner';
 
@@ -36,12 +37,12 @@ async function askQuestion(
   if (!QUESTION_APPLIES[question].includes(introduction.status) || !due || new Date(due) > at) return 'not_due';
   // "Still open" after the last ask leaves a due time until the stream's reconcile clears it; the sweep may come first.
   if (question === 'close' && state.closeAsks >= MAX_CLOSE_ASKS) {
-    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, closeDueAt: null });
+    await updateFollowUp(introduction.id, dependencies.store, (_current, now) => (now.closeDueAt === due ? { ...now, closeDueAt: null } : null));
     return 'not_due';
   }
   const partner = await receivingPartner(introduction, dependencies.partners);
   if (!partner) {
-    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, [field]: null });
+    await updateFollowUp(introduction.id, dependencies.store, (_current, now) => (now[field] === due ? { ...now, [field]: null } : null));
     return 'no_partner';
   }
   const answers = answerLinks(introduction, question, partner.email, dependencies);
@@ -53,13 +54,15 @@ async function askQuestion(
         ? outcomeQuestionEmail({ ...base, outboxKey: `outcome#${introduction.id}#${due}`, meeting: introduction.meeting ?? null })
         : closeQuestionEmail({ ...base, outboxKey: `close#${introduction.id}#${state.closeAsks + 1}`, askNumber: state.closeAsks + 1 });
   const result = await send(email, dependencies);
-  const after: FollowUpState =
-    question === 'nudge'
-      ? { ...state, nudgeDueAt: null, nudgesSent: state.nudgesSent + 1 }
+  // Recorded once: a run that finds the due time already cleared (by a concurrent run of this job) leaves it.
+  await updateFollowUp(introduction.id, dependencies.store, (_current, now): FollowUpState | null => {
+    if (now[field] !== due) return null;
+    return question === 'nudge'
+      ? { ...now, nudgeDueAt: null, nudgesSent: now.nudgesSent + 1 }
       : question === 'outcome'
-        ? { ...state, outcomeDueAt: null, outcomeAskedFor: due }
-        : { ...state, closeDueAt: null, closeAsks: state.closeAsks + 1 };
-  await dependencies.store.saveFollowUp(introduction.id, introduction.status, after);
+        ? { ...now, outcomeDueAt: null, outcomeAskedFor: due }
+        : { ...now, closeDueAt: null, closeAsks: now.closeAsks + 1 };
+  });
   const type = question === 'nudge' ? 'nudge_sent' : question === 'outcome' ? 'outcome_asked' : 'close_asked';
   await dependencies.store.addEvent(historyEvent(introduction, dependencies, { type, detail: `asked ${partner.email}`, sourceId: `${question}:${due}` }));
   return result;
@@ -76,7 +79,7 @@ export async function runUpdate(introductionId: string, at: Date, dependencies: 
   if (state.pendingUpdates.length === 0 || !state.updateDueAt || new Date(state.updateDueAt) > at) return 'not_due';
   const partner = await receivingPartner(introduction, dependencies.partners);
   if (!partner) {
-    await dependencies.store.saveFollowUp(introduction.id, introduction.status, { ...state, pendingUpdates: [], updateDueAt: null });
+    await updateFollowUp(introduction.id, dependencies.store, (_current, now) => ({ ...now, pendingUpdates: [], updateDueAt: null }));
     return 'no_partner';
   }
   const changes = state.pendingUpdates;
@@ -95,13 +98,9 @@ export async function runUpdate(introductionId: string, at: Date, dependencies: 
     dependencies,
   );
   // Only what was sent is cleared: a change recorded meanwhile waits for the next update.
-  const current = (await dependencies.store.getIntroduction(introduction.id)) ?? introduction;
-  const currentState = current.followUp ?? EMPTY_FOLLOW_UP;
-  const remaining = currentState.pendingUpdates.filter((pending) => !changes.some((change) => change.status === pending.status && change.at === pending.at));
-  await dependencies.store.saveFollowUp(current.id, current.status, {
-    ...currentState,
-    pendingUpdates: remaining,
-    updateDueAt: remaining.length > 0 ? new Date(at.getTime() + 60 * 60_000).toISOString() : null,
+  await updateFollowUp(introduction.id, dependencies.store, (_current, now) => {
+    const remaining = now.pendingUpdates.filter((pending) => !changes.some((change) => change.status === pending.status && change.at === pending.at));
+    return { ...now, pendingUpdates: remaining, updateDueAt: remaining.length > 0 ? new Date(at.getTime() + UPDATE_COMBINE_MINUTES * 60_000).toISOString() : null };
   });
   await dependencies.store.addEvent(
     historyEvent(introduction, dependencies, { type: 'update_sent', detail: `told ${introduction.introducer.email}: ${changes.map((change) => change.status).join(', ')}`, sourceId: key }),

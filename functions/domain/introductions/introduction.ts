@@ -69,6 +69,8 @@ export interface Introduction {
   readonly booking?: BookingState | null;
   /** What follow-through keeps: questions due, updates owed to the introducer, closed business. */
   readonly followUp?: FollowUpState | null;
+  /** Counts writes of `followUp`: a write conditional on the revision read never overwrites a newer one. */
+  readonly followUpRevision?: number;
   /** The delivery that created it, and where its raw message is kept. */
   readonly deliveryId: string;
   readonly rawLocation: string;

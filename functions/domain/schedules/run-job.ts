@@ -50,7 +50,7 @@ export async function sweep(at: Date, dependencies: FollowThroughDependencies): 
   const outcomes: string[] = [];
   for (const listed of await dependencies.store.listDue(FAR_FUTURE)) {
     // Never reconciled (its stream record was lost): derive its follow-ups now.
-    if (!listed.followUp) await reconcileIntroduction(null, listed, dependencies);
+    if (!listed.followUp) await reconcileIntroduction(listed.id, dependencies);
     const introduction = (await dependencies.store.getIntroduction(listed.id)) ?? listed;
     const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
     const due = nextDueAt(state);
@@ -62,7 +62,7 @@ export async function sweep(at: Date, dependencies: FollowThroughDependencies): 
     }
     // Re-arm whatever is still ahead (a schedule lost or never created is recreated; one that exists is replaced).
     const after = (await dependencies.store.getIntroduction(introduction.id))?.followUp ?? state;
-    await armSchedules(introduction.id, EMPTY_FOLLOW_UP, futureOnly(after, at), dependencies);
+    await armSchedules(introduction.id, [EMPTY_FOLLOW_UP], futureOnly(after, at), dependencies);
     const capturedLongAgo = new Date(introduction.createdAt).getTime() < at.getTime() - BOOKING_BACKSTOP_MINUTES * 60_000;
     if (introduction.status === 'introduced' && !introduction.booking && capturedLongAgo) {
       outcomes.push(`booking:${(await bookIntroduction(introduction.id, dependencies.booking)).outcome}`);
