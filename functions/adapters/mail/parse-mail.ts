@@ -6,6 +6,8 @@ import type { MailAddress, MailMessage } from '../../domain/message/mail-message
 const MAX_ATTACHED_MESSAGE_DEPTH = 2;
 /** Header lines kept per message; a hostile message can carry thousands. */
 const MAX_HEADER_LINES = 500;
+/** Only the text is used: no HTML made from text, no links made from text, no image links. */
+export const MAIL_PARSER_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: false } as const;
 
 /**
  * Parses raw MIME into the domain's `MailMessage`. A message mailparser cannot read at all is
@@ -21,7 +23,7 @@ export async function parseMail(raw: Buffer | string): Promise<MailMessage> {
 async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMessage> {
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: false });
+    parsed = await simpleParser(raw, MAIL_PARSER_OPTIONS);
   } catch (error) {
     throw new UnreadableMessageError(`unreadable MIME: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,0 +1,138 @@
+import type { StackFigures } from './bundles-bench.ts';
+import { addUsage, costOf, describeBreakdown, gbSeconds, inboundChunks, scaleUsage, type Usage } from './cost-model.ts';
+import type { EndToEndFigures } from './e2e-bench.ts';
+import { PRICES_READ_ON } from './prices.ts';
+import type { Metric } from './report.ts';
+import { significant } from './stats.ts';
+import type { WeeklyFigures } from './weekly-bench.ts';
+
+const GB = 1024 ** 3;
+
+/**
+ * What the benchmarks did not run and the cost model therefore assumes, each stated here.
+ * After the meeting is booked an introduction still gets (see functions/domain/followup):
+ * the outcome question, an update to the introducer and a close question (3 scheduled jobs,
+ * 3 emails), one one-click answer (a GET and a POST to the web function) and 2 status changes
+ * on the table stream; its DynamoDB use is taken to be as much again as capture-to-booked.
+ */
+export const ASSUMED = {
+  lifecycle: { scheduledJobs: 3, emails: 3, webInvocations: 2, streamInvocations: 2, dynamoFactor: 1 },
+  /** Wall time a Lambda waits on each call (in-region DynamoDB/S3/SES, Google over the internet). */
+  waitMs: { dynamo: 10, s3: 30, ses: 50, google: 150 },
+  /** Google calls per booking: freeBusy, insert, read back. */
+  googleCallsPerBooking: 3,
+  /** Every invocation is a cold start (INIT billed): true for a small group, an upper bound at scale. */
+  coldStarts: true,
+  /** Handler time of an invocation the benchmarks did not time (scheduled job, web answer). */
+  otherInvocationMs: 200,
+  /** Table bytes per introduction after booking, relative to what was measured at booking; kept this long. */
+  dynamoStorageFactor: 2,
+  dynamoMonthsKept: 12,
+  /** SES keeps raw MIME in S3 this long (the stack's default rawMailRetentionDays is 90). */
+  rawMailMonthsKept: 3,
+  /** CloudWatch Logs per invocation (START/END/REPORT and a few JSON lines). */
+  logBytesPerInvocation: 1500,
+  /** Weeks in a month; the group's monthly jobs: 1 digest, 6 one-to-ones, 30 sweeps, 1 key rotation (4 steps). */
+  weeksPerMonth: 52 / 12,
+  sweepsPerMonth: 30,
+  rotationInvocationsPerMonth: 4,
+} as const;
+
+export interface CostInputs {
+  readonly e2e: EndToEndFigures;
+  readonly weekly: WeeklyFigures['perPair'];
+  readonly initMs: ReadonlyMap<string, number>;
+  readonly stack: StackFigures;
+}
+
+function invocation(inputs: CostInputs, name: string, handlerMs: number, count = 1): Usage {
+  const memory = inputs.stack.memoryMb[name] ?? 512;
+  const init = ASSUMED.coldStarts ? (inputs.initMs.get(name) ?? 0) : 0;
+  return addUsage({ lambdaInvocations: count, lambdaGbSeconds: gbSeconds(init + handlerMs, memory) * count, logsGb: (ASSUMED.logBytesPerInvocation * count) / GB });
+}
+
+/** One introduction, from the email to the end of its follow-through. */
+export function introductionUsage(inputs: CostInputs): Usage {
+  const { e2e } = inputs;
+  const dynamoRequests = e2e.dynamo.requests / e2e.introductions;
+  const factor = 1 + ASSUMED.lifecycle.dynamoFactor;
+  const captureToBookedMs =
+    e2e.cpuMsPerIntro +
+    dynamoRequests * ASSUMED.waitMs.dynamo +
+    ASSUMED.waitMs.s3 +
+    e2e.emailsPerIntro * ASSUMED.waitMs.ses +
+    ASSUMED.googleCallsPerBooking * ASSUMED.waitMs.google;
+  const emails = e2e.emailsPerIntro + ASSUMED.lifecycle.emails;
+  return addUsage(
+    // Capture and booking share the measured time; each is its own invocation with its own INIT.
+    invocation(inputs, 'capture', captureToBookedMs / 2),
+    invocation(inputs, 'booking', captureToBookedMs / 2),
+    invocation(inputs, 'jobs', ASSUMED.otherInvocationMs, ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations),
+    invocation(inputs, 'web', ASSUMED.otherInvocationMs, ASSUMED.lifecycle.webInvocations),
+    {
+      dynamoReadUnits: (e2e.dynamo.readUnits / e2e.introductions) * factor,
+      dynamoWriteUnits: (e2e.dynamo.writeUnits / e2e.introductions) * factor,
+      dynamoGbMonths: ((e2e.storedBytesPerIntro * ASSUMED.dynamoStorageFactor) / GB) * ASSUMED.dynamoMonthsKept,
+      s3Puts: 1,
+      s3Gets: 1,
+      s3GbMonths: (e2e.rawBytesPerIntro / GB) * ASSUMED.rawMailMonthsKept,
+      sesInboundMessages: 1,
+      sesInboundChunks: inboundChunks(e2e.rawBytesPerIntro),
+      sesOutboundMessages: emails,
+      sesOutboundGb: (emails * e2e.emailBytes) / GB,
+      schedulerInvocations: ASSUMED.lifecycle.scheduledJobs,
+      // The refresh token is unsealed once per booking; the link key and OAuth client are read at each cold start.
+      kmsRequests: 1,
+      secretsApiCalls: 2 * (1 + ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations),
+    },
+  );
+}
+
+/** What the stack costs each month by existing: keys, secrets, alarms. */
+export function fixedMonthlyUsage(stack: StackFigures): Usage {
+  return addUsage({ kmsKeyMonths: stack.kmsKeys, secretMonths: stack.secrets, alarmMonths: stack.alarms });
+}
+
+/** A group of 12 partners in 6 pairs making 100 introductions a month, in its own deployment. */
+export function groupMonthUsage(inputs: CostInputs): { recurring: Usage; fixed: Usage } {
+  const pairWeeks = 6 * ASSUMED.weeksPerMonth;
+  const weekly = inputs.weekly;
+  const jobsRuns = pairWeeks + 1 + 6 + ASSUMED.sweepsPerMonth;
+  const recurring = addUsage(
+    scaleUsage(introductionUsage(inputs), 100),
+    invocation(inputs, 'jobs', weekly.runMs + weekly.tally.requests * ASSUMED.waitMs.dynamo + weekly.emails * ASSUMED.waitMs.ses, pairWeeks),
+    invocation(inputs, 'jobs', ASSUMED.otherInvocationMs, 1 + 6 + ASSUMED.sweepsPerMonth),
+    invocation(inputs, 'link_key_rotation', ASSUMED.otherInvocationMs, ASSUMED.rotationInvocationsPerMonth),
+    {
+      dynamoReadUnits: weekly.tally.readUnits * pairWeeks,
+      dynamoWriteUnits: weekly.tally.writeUnits * pairWeeks,
+      sesOutboundMessages: weekly.emails * pairWeeks + 12,
+      sesOutboundGb: ((weekly.emails * pairWeeks + 12) * weekly.emailBytes) / GB,
+      schedulerInvocations: jobsRuns,
+      secretsApiCalls: 2 * jobsRuns + 2 * ASSUMED.rotationInvocationsPerMonth,
+    },
+  );
+  return { recurring, fixed: fixedMonthlyUsage(inputs.stack) };
+}
+
+export function costMetrics(inputs: CostInputs): Metric[] {
+  const perThousand = costOf(scaleUsage(introductionUsage(inputs), 1000));
+  const group = groupMonthUsage(inputs);
+  const recurring = costOf(group.recurring);
+  const fixed = costOf(group.fixed);
+  const source = `list prices of ${PRICES_READ_ON} (bench/prices.ts), usage from this run, assumptions in bench/cost-bench.ts (every invocation cold, lifecycle after booking, storage kept 12 months), free tiers not counted`;
+  return [
+    {
+      metric: 'cost_usd_per_1000_intros',
+      value: significant(perThousand.total, 3),
+      unit: 'USD',
+      detail: `${describeBreakdown(perThousand.byService)}; ${source}`,
+    },
+    {
+      metric: 'cost_usd_per_month_group12',
+      value: significant(recurring.total + fixed.total, 3),
+      unit: 'USD/month',
+      detail: `usage ${significant(recurring.total, 3)} (${describeBreakdown(recurring.byService)}) + the stack existing ${significant(fixed.total, 3)} (${inputs.stack.kmsKeys} KMS key, ${inputs.stack.secrets} secrets, ${inputs.stack.alarms} alarms); ${source}`,
+    },
+  ];
+}

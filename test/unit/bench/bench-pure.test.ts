@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { addUsage, costOf, gbSeconds, inboundChunks, NO_USAGE, scaleUsage } from '../../../bench/cost-model.ts';
+import { capacityUnits, describeOperations } from '../../../bench/dynamo-meter.ts';
+import { PRICES } from '../../../bench/prices.ts';
+import { goalOf, jsonLine, table, verdictOf } from '../../../bench/report.ts';
+import { median, percentile, significant } from '../../../bench/stats.ts';
+
+describe('bench statistics', () => {
+  it('takes the nearest-rank percentile, a value that was measured', () => {
+    const values = Array.from({ length: 200 }, (_, index) => 200 - index); // 200..1, unsorted order
+    expect(percentile(values, 50)).toBe(100);
+    expect(percentile(values, 95)).toBe(190);
+    expect(percentile(values, 100)).toBe(200);
+    expect(percentile([7], 95)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+    expect(() => percentile([1], 0)).toThrow(RangeError);
+  });
+
+  it('takes the median of odd and even counts without reordering the input', () => {
+    const values = [5, 1, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 3]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+    expect(significant(1.23456, 3)).toBe(1.23);
+    expect(significant(0.000123456, 2)).toBe(0.00012);
+  });
+});
+
+describe('bench cost model', () => {
+  it('prices each dimension at the list price', () => {
+    const usage = addUsage({
+      lambdaInvocations: 1_000_000,
+      lambdaGbSeconds: 1_000_000,
+      dynamoReadUnits: 1_000_000,
+      dynamoWriteUnits: 1_000_000,
+      sesInboundMessages: 1000,
+      sesInboundChunks: 1000,
+      sesOutboundMessages: 1000,
+      schedulerInvocations: 1_000_000,
+      kmsRequests: 10_000,
+      kmsKeyMonths: 1,
+      secretMonths: 2,
+      alarmMonths: 3,
+    });
+    const { total, byService } = costOf(usage);
+    expect(byService.lambda).toBeCloseTo(13.3334 + 0.2, 6);
+    expect(byService.dynamodb).toBeCloseTo(0.125 + 0.625, 9);
+    expect(byService.ses).toBeCloseTo(0.1 + 0.09 + 0.1, 9);
+    expect(byService.scheduler).toBeCloseTo(1, 9);
+    expect(byService.kms).toBeCloseTo(1.03, 9);
+    expect(byService.secretsManager).toBeCloseTo(0.8, 9);
+    expect(byService.cloudwatch).toBeCloseTo(0.3, 9);
+    expect(total).toBeCloseTo(13.5334 + 0.75 + 0.29 + 1 + 1.03 + 0.8 + 0.3, 6);
+    expect(costOf(NO_USAGE).total).toBe(0);
+  });
+
+  it('adds and scales usage field by field', () => {
+    const one = addUsage({ s3Puts: 1, s3Gets: 2 }, { s3Puts: 3 });
+    expect(one).toMatchObject({ s3Puts: 4, s3Gets: 2, sesInboundMessages: 0 });
+    expect(scaleUsage(one, 1000)).toMatchObject({ s3Puts: 4000, s3Gets: 2000 });
+  });
+
+  it('bills inbound mail per started 256 KB chunk and Lambda per rounded-up millisecond', () => {
+    expect(inboundChunks(1)).toBe(1);
+    expect(inboundChunks(PRICES.ses.inboundChunkBytes)).toBe(1);
+    expect(inboundChunks(PRICES.ses.inboundChunkBytes + 1)).toBe(2);
+    expect(gbSeconds(999.2, 512)).toBeCloseTo(0.5, 9);
+    expect(gbSeconds(1500, 1024)).toBeCloseTo(1.5, 9);
+  });
+});
+
+describe('bench output', () => {
+  it('prints one JSON object per line with metric, value, unit and detail, in that order', () => {
+    const line = jsonLine({ metric: 'bundle_kb.capture', value: 812, unit: 'KB', detail: 'minified' });
+    expect(line).toBe('{"metric":"bundle_kb.capture","value":812,"unit":"KB","detail":"minified"}');
+    expect(line).not.toContain('\n');
+    expect(JSON.parse(jsonLine({ metric: 'x', value: Number.NaN, unit: 'ms', detail: '' }))).toEqual({ metric: 'x', value: null, unit: 'ms', detail: '' });
+  });
+
+  it('knows each goal and judges against it; report-only figures have none', () => {
+    expect(goalOf('bundle_kb.capture')?.max).toBe(800);
+    expect(goalOf('bundle_kb.web')?.max).toBe(1536);
+    expect(goalOf('init_ratio.jobs')?.max).toBe(2);
+    expect(goalOf('e2e_ms_p95')).toBeNull();
+    expect(verdictOf({ metric: 'capture_overhead_ratio', value: 1.3, unit: 'ratio', detail: '' })).toBe('pass');
+    expect(verdictOf({ metric: 'capture_overhead_ratio', value: 1.31, unit: 'ratio', detail: '' })).toBe('FAIL');
+    expect(verdictOf({ metric: 'weekly_requests_per_pair', value: Number.NaN, unit: 'requests', detail: '' })).toBe('FAIL');
+    expect(verdictOf({ metric: 'e2e_ms_p50', value: 99_999, unit: 'ms', detail: '' })).toBe('report');
+  });
+
+  it('renders a table with the goal and result of each metric and the count of goals met', () => {
+    const text = table([
+      { metric: 'cost_usd_per_1000_intros', value: 0.21, unit: 'USD', detail: 'ses first' },
+      { metric: 'cost_usd_per_month_group12', value: 2.4, unit: 'USD/month', detail: 'kms key' },
+      { metric: 'e2e_ms_p50', value: 850, unit: 'ms', detail: 'local' },
+    ]);
+    expect(text).toMatch(/cost_usd_per_1000_intros\s+0\.21\s+USD\s+≤ 0\.50\s+pass/);
+    expect(text).toMatch(/cost_usd_per_month_group12\s+2\.4\s+USD\/month\s+≤ 1\.00\s+FAIL/);
+    expect(text).toMatch(/e2e_ms_p50\s+850\s+ms\s+report/);
+    expect(text).toContain('1 of 2 goals met, 1 not met.');
+    expect(text).toContain('cost_usd_per_month_group12: kms key');
+  });
+});
+
+describe('bench DynamoDB meter', () => {
+  it('sums consumed capacity over tables and indexes, and names operations per item', () => {
+    expect(capacityUnits(undefined)).toEqual({ read: 0, write: 0 });
+    expect(capacityUnits({ TableName: 't', CapacityUnits: 1.5 })).toEqual({ read: 1.5, write: 0 });
+    expect(capacityUnits([{ ReadCapacityUnits: 2, WriteCapacityUnits: 0 }, { ReadCapacityUnits: 0, WriteCapacityUnits: 4 }])).toEqual({ read: 2, write: 4 });
+    expect(describeOperations({ GetItemCommand: 30, QueryCommand: 10 }, 10)).toBe('3 × GetItem, 1 × Query');
+  });
+});
