@@ -59,7 +59,9 @@ const HEADER_KEYS: Record<HeaderField, readonly string[]> = {
 const KEY_TO_FIELD = new Map<string, HeaderField>(
   (Object.entries(HEADER_KEYS) as [HeaderField, readonly string[]][]).flatMap(([field, keys]) => keys.map((key) => [key, field] as const)),
 );
-const HEADER_LINE = /^[>\s]*\*{0,2}\s*([\p{L}]{1,20})\s*\*{0,2}\s*[:：]\s*\*{0,2}\s*(.*)$/u;
+// Each optional run of spaces and stars has one way to match: "[>\s]*\*{0,2}\s*" had as many as the
+// line had leading spaces, so a line of spaces took quadratic time (seconds for 40 KB).
+const HEADER_LINE = /^[>\s]*(?:\*{1,2}\s*)?([\p{L}]{1,20})\s*(?:\*{1,2}\s*)?[:：]\s*(?:\*{1,2}\s*)?(.*)$/u;
 const GLUED_HEADER_KEYS = /(From|To|Cc|Sent|Subject|Date)\s*:/g;
 
 export function splitBody(text: string): BodySections {
