@@ -5,20 +5,13 @@ import { CalendarAuthorizationError } from '../booking/calendar-port.ts';
 import { oneToOneEventId } from '../booking/google-ids.ts';
 import { addDays, instantToLocal, localToInstant } from '../booking/time-zones.ts';
 import type { Introduction } from '../introductions/introduction.ts';
-import type { IntroductionStatus } from '../introductions/status.ts';
-import { EMPTY_FOLLOW_UP } from '../followup/follow-up-state.ts';
 import { answerLinks } from '../followup/question-jobs.ts';
-import { prospectOf, send, type FollowThroughDependencies } from '../followup/follow-through.ts';
+import { send, type FollowThroughDependencies } from '../followup/follow-through.ts';
 import { groupDigestEmail, weeklyCheckInEmail } from './pair-emails.ts';
-import type { Direction, IntroductionLine, OpenItem } from './pair-views.ts';
+import { DAY_MS, HELD, introductionLine, NUMBERS_LOOKBACK_DAYS, pairNumbers } from './pair-numbers.ts';
+import type { OpenItem } from './pair-views.ts';
 import type { Pair } from './pair.ts';
 import { scheduleName } from '../schedules/scheduler-port.ts';
-
-/** How far back introductions count for the numbers (closed business arrives months after). */
-export const NUMBERS_LOOKBACK_DAYS = 365;
-const DAY_MS = 86_400_000;
-/** Statuses of a meeting that took place. */
-const HELD: readonly IntroductionStatus[] = ['met', 'won', 'lost', 'not_a_fit'];
 
 export type PairJobOutcome = 'sent' | 'already_sent' | 'off' | 'not_found' | 'booked' | 'already_booked' | 'waiting_for_calendar' | 'no_free_slot';
 
@@ -36,29 +29,9 @@ export async function runWeekly(pairIdValue: string, at: Date, dependencies: Fol
   const [a, b] = partners;
   if (!a || !b) return ['not_found'];
 
-  const weekStart = new Date(at.getTime() - 7 * DAY_MS);
-  const quarterStart = startOfQuarter(at, pair.timeZone);
-  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
-  const [aGave, bGave] = await Promise.all([
-    dependencies.store.listGivenBy(a.email, since, at).then((list) => list.filter((intro) => includesParty(intro, b.email))),
-    dependencies.store.listGivenBy(b.email, since, at).then((list) => list.filter((intro) => includesParty(intro, a.email))),
-  ]);
-  const all = [...aGave, ...bGave];
-  const quarterGoal = pair.goalPerMonth * monthsBegun(quarterStart, at, pair.timeZone);
-  const direction = (from: Partner, to: Partner, given: readonly Introduction[]): Direction => ({
-    from,
-    to,
-    thisWeek: given.filter((intro) => new Date(intro.createdAt) >= weekStart).map((intro) => line(intro, to.email)),
-    thisQuarter: given.filter((intro) => new Date(intro.createdAt) >= quarterStart).length,
-    quarterGoal,
-  });
-  const lines = all.map((intro) => ({ intro, line: line(intro, receiverOf(intro, a.email, b.email)) }));
-  const meetingsBooked = lines.filter(({ intro }) => intro.status === 'meeting_booked' && intro.meeting && new Date(intro.meeting.start) >= weekStart).map(({ line: item }) => item);
-  const meetingsHeld = lines
-    .filter(({ intro }) => HELD.includes(intro.status) && intro.meeting && new Date(intro.meeting.end) >= weekStart && new Date(intro.meeting.end) < at)
-    .map(({ line: item }) => item);
-  const won = all.filter((intro) => intro.status === 'won' && (intro.followUp?.closedAt ?? '') >= quarterStart.toISOString());
-  const closedBusiness = { count: won.length, amount: won.reduce((sum, intro) => sum + (intro.followUp?.amount ?? 0), 0) };
+  const numbers = await pairNumbers(pair, a, b, at, dependencies.store);
+  const [aGave, bGave] = numbers.given;
+  const weekStart = new Date(numbers.week.start);
   const notes = await dependencies.pairs.notes(pair.id, weekStart, at);
   const nextOneToOne = pair.nextOneToOne && new Date(pair.nextOneToOne.start) > at ? { start: pair.nextOneToOne.start, end: pair.nextOneToOne.end } : null;
   const weekLabel = localDateLabel(at, pair.timeZone);
@@ -74,12 +47,12 @@ export async function runWeekly(pairIdValue: string, at: Date, dependencies: Fol
       pair,
       recipient,
       other,
-      week: { start: weekStart.toISOString(), end: at.toISOString() },
-      quarter: { label: quarterLabel(at, pair.timeZone), start: quarterStart.toISOString() },
-      directions: [direction(recipient, other, mineGiven), direction(other, recipient, theirsGiven)] as const,
-      meetingsBooked,
-      meetingsHeld,
-      closedBusiness,
+      week: numbers.week,
+      quarter: numbers.quarter,
+      directions: recipient === a ? numbers.directions : ([numbers.directions[1], numbers.directions[0]] as const),
+      meetingsBooked: numbers.meetingsBooked,
+      meetingsHeld: numbers.meetingsHeld,
+      closedBusiness: numbers.closedBusiness,
       openItems: {
         // The recipient acts on what the other introduced to them, and the other way round.
         mine: openItems(theirsGiven, recipient.email, at, dependencies),
@@ -159,7 +132,7 @@ export async function runGroupDigest(groupIdValue: string, at: Date, dependencie
   for (const member of members) given.set(member.email, await dependencies.store.listGivenBy(member.email, since, end));
   const all = [...new Map([...given.values()].flat().map((intro) => [intro.id, intro])).values()];
   const inMonth = (iso: string | null | undefined) => Boolean(iso) && (iso as string) >= start.toISOString() && (iso as string) < end.toISOString();
-  const introductions = all.filter((intro) => inMonth(intro.createdAt)).map((intro) => line(intro, receiverAmong(intro, group.members)));
+  const introductions = all.filter((intro) => inMonth(intro.createdAt)).map((intro) => introductionLine(intro, receiverAmong(intro, group.members)));
   const meetingsHeld = all.filter((intro) => HELD.includes(intro.status) && inMonth(intro.meeting?.end)).length;
   const won = all.filter((intro) => intro.status === 'won' && inMonth(intro.followUp?.closedAt));
   const thanks = members
@@ -203,28 +176,9 @@ function openItems(given: readonly Introduction[], receiver: string, at: Date, d
           : intro.status === 'met'
             ? 'close'
             : null;
-    if (question) items.push({ line: line(intro, receiver), question, answers: answerLinks(intro, question, receiver, dependencies) });
+    if (question) items.push({ line: introductionLine(intro, receiver), question, answers: answerLinks(intro, question, receiver, dependencies) });
   }
   return items;
-}
-
-function line(intro: Introduction, receiver: string): IntroductionLine {
-  return {
-    introductionId: intro.id,
-    introducer: intro.introducer,
-    prospect: prospectOf(intro, receiver),
-    status: intro.status,
-    meeting: intro.meeting ?? null,
-    amount: (intro.followUp ?? EMPTY_FOLLOW_UP).amount,
-  };
-}
-
-function includesParty(intro: Introduction, email: string): boolean {
-  return intro.parties.some((party) => party.email === email);
-}
-
-function receiverOf(intro: Introduction, a: string, b: string): string {
-  return intro.introducer.email === a ? b : a;
 }
 
 function receiverAmong(intro: Introduction, members: readonly string[]): string {
@@ -233,23 +187,6 @@ function receiverAmong(intro: Introduction, members: readonly string[]): string 
 
 function nameOf(partner: Partner): string {
   return partner.name ?? partner.email;
-}
-
-export function startOfQuarter(at: Date, timeZone: string): Date {
-  const local = instantToLocal(at, timeZone);
-  const month = Math.floor((local.month - 1) / 3) * 3 + 1;
-  return localToInstant({ year: local.year, month, day: 1, hour: 0, minute: 0 }, timeZone);
-}
-
-function monthsBegun(quarterStart: Date, at: Date, timeZone: string): number {
-  const start = instantToLocal(quarterStart, timeZone);
-  const now = instantToLocal(at, timeZone);
-  return (now.year - start.year) * 12 + (now.month - start.month) + 1;
-}
-
-function quarterLabel(at: Date, timeZone: string): string {
-  const local = instantToLocal(at, timeZone);
-  return `Q${Math.floor((local.month - 1) / 3) + 1} ${local.year}`;
 }
 
 function localDateLabel(at: Date, timeZone: string): string {
