@@ -139,11 +139,25 @@ export function partiesNamed(name: string, parties: readonly Person[]): Person[]
     .filter((word) => word.length >= 3 && !COMMON_WORDS.has(word));
   if (words.length === 0) return [];
   return parties.filter((person) => {
-    const tokens = nameTokens(person).filter((token) => !COMMON_WORDS.has(token));
-    if (words.some((word) => tokens.includes(word))) return true;
-    const compact = compactLocalPart(person);
+    const { tokens, compact } = namingOf(person);
+    if (words.some((word) => tokens.has(word))) return true;
     return compact !== null && words.some((word) => word.length >= 4 && looksLikeInitialPlusSurname(compact, word));
   });
+}
+
+/**
+ * How a person can be named, worked out once per person: the text of a message is matched
+ * word by word against every party, so recomputing it per word was most of the capture's own time.
+ */
+const namings = new WeakMap<Person, { readonly tokens: ReadonlySet<string>; readonly compact: string | null }>();
+
+function namingOf(person: Person): { readonly tokens: ReadonlySet<string>; readonly compact: string | null } {
+  let naming = namings.get(person);
+  if (!naming) {
+    naming = { tokens: new Set(nameTokens(person).filter((token) => !COMMON_WORDS.has(token))), compact: compactLocalPart(person) };
+    namings.set(person, naming);
+  }
+  return naming;
 }
 
 function looksLikeInitialPlusSurname(localPart: string, word: string): boolean {
