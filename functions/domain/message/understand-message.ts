@@ -40,6 +40,15 @@ export interface Understanding {
 export const MAX_INTRO_TEXT_CHARS = 1_000;
 
 /**
+ * An introduction says what it is in its first lines: intro language, copies and mentions are
+ * looked for in this much of what the sender wrote now. It bounds the work per message (the cue
+ * patterns cost about a microsecond per character) whatever a hostile body holds.
+ */
+export const MAX_CUE_TEXT_CHARS = 20_000;
+/** Subjects are short; a hostile one is only read this far. */
+const MAX_CUE_SUBJECT_CHARS = 1_000;
+
+/**
  * More people than this is a mailing, not an introduction (referral groups have at most 12 members).
  * It also keeps the capture transaction (one item per person) far under DynamoDB's 100-item limit.
  */
@@ -85,11 +94,13 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
     (person) => !isSystem(person) && person.address !== sender.address,
   );
   const sections = splitBody(message.text);
+  const writtenNow = sections.newText.slice(0, MAX_CUE_TEXT_CHARS);
+  const subject = message.subject.slice(0, MAX_CUE_SUBJECT_CHARS);
   const forwarded = forwardedMessage(message, sections.quoted, sections.hasForwardMarker);
 
   if (recipients.length === 0) {
     if (forwarded) return understandForwardedToCapture(base, sender, forwarded, isSystem);
-    const cues = findIntroCues(sections.newText, message.subject, []);
+    const cues = findIntroCues(writtenNow, subject, []);
     const strong = cues.find((cue) => cue.strength === 'strong');
     return {
       ...base,
@@ -104,16 +115,16 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
 
   // An introducer forwarding someone's note ("attached is Mike's resume, you should talk") introduces its sender.
   const forwardedSenders = forwarded ? forwarded.from.filter((person) => !isSystem(person) && person.address !== sender.address) : [];
-  const copiedOnly = copiedOnlyPeople(sections.newText, recipients);
+  const copiedOnly = copiedOnlyPeople(writtenNow, recipients);
   for (const person of copiedOnly) reasons.push(`${personLabel(person)} is only copied, not introduced`);
   const candidates = recipients.filter((person) => !copiedOnly.includes(person));
-  const mentionedForwardedSenders = partiesMentioned(sections.newText, forwardedSenders);
+  const mentionedForwardedSenders = partiesMentioned(writtenNow, forwardedSenders);
   const allCandidates = uniquePeople([...candidates, ...mentionedForwardedSenders]);
 
   const isReply = message.inReplyTo.length > 0 || message.references.length > 0 || REPLY_SUBJECT.test(message.subject);
   // A reply inherits its subject ("Re: Intro: Jane <> Bob"); only what the reply itself says counts.
-  const cues = findIntroCues(sections.newText, isReply ? '' : message.subject, allCandidates);
-  const mentioned = partiesMentioned(sections.newText, allCandidates);
+  const cues = findIntroCues(writtenNow, isReply ? '' : subject, allCandidates);
+  const mentioned = partiesMentioned(writtenNow, allCandidates);
   const strong = cues.find((cue) => cue.strength === 'strong');
   const weak = cues.find((cue) => cue.strength === 'weak');
 
@@ -127,7 +138,7 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   if (!strong && weak) reasons.push(`names ${mentioned.map(personLabel).join(', ')}`);
   if (mentionedForwardedSenders.length > 0) reasons.push(`introduces the sender of the forwarded note, ${mentionedForwardedSenders.map(personLabel).join(', ')}`);
   return withParties(
-    { ...base, introText: excerpt(sections.newText), introducer: sender, forwardedBy: null },
+    { ...base, introText: excerpt(writtenNow), introducer: sender, forwardedBy: null },
     allCandidates,
     reasons,
     Boolean(strong) || mentioned.some((person) => !person.address),
@@ -148,7 +159,7 @@ function understandForwardedToCapture(
   forwarded: QuotedMessage,
   isSystem: (person: Person) => boolean,
 ): Understanding {
-  const innerText = splitBody(forwarded.body).newText;
+  const innerText = splitBody(forwarded.body).newText.slice(0, MAX_CUE_TEXT_CHARS);
   const base = { ...forwardBase, introText: excerpt(innerText) };
   const introducer = forwarded.from.find((person) => !isSystem(person)) ?? null;
   const reasons = [`forwarded by ${personLabel(forwarder)}`];
