@@ -22,6 +22,9 @@ import { loadLocalKeys } from './local-keys.ts';
 import { localPaths, localWebBaseUrl, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
 import { readRunningLocalMode, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { PortInUseError, startSmtpInbound, type RunningSmtpInbound } from './smtp-inbound.ts';
+import { DashboardData } from './dashboard/dashboard-data.ts';
+import { makeDashboard } from './dashboard/dashboard-server.ts';
+import { LiveUpdates } from './dashboard/live-updates.ts';
 
 export interface RunningLocalMode {
   readonly dynamoEndpoint: string;
@@ -54,6 +57,9 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
   if (settings.dynamoPort !== undefined && (await isPortInUse(settings.dynamoPort))) {
     throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
   }
+  if (settings.googlePort !== undefined && (await isPortInUse(settings.googlePort))) {
+    throw new PortInUseError(settings.googlePort, 'loopback Google Calendar server', 'REFER_GOOGLE_PORT');
+  }
 
   const started: {
     dynamo?: RunningDynamoDbLocal;
@@ -63,8 +69,10 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     stream?: RunningStreamPoller;
     scheduler?: LocalScheduler;
   } = {};
+  const live = new LiveUpdates();
   const stop = async () => {
     await started.smtp?.stop();
+    live.close();
     await started.web?.stop();
     await started.scheduler?.stop();
     await started.stream?.stop();
@@ -103,9 +111,16 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     });
     started.booking = booking;
     const followThrough = booking.runtime.followThrough;
-    // The same pages as the web function on AWS: one-click links and the Google OAuth callback.
+    // The same pages as the web function on AWS (one-click links, the Google OAuth callback), and
+    // the dashboard, which only local mode serves.
     started.web = await startWebServer({
       port: settings.webPort,
+      localRoutes: makeDashboard({
+        data: new DashboardData(connection, booking.runtime.scheduler, rawMail),
+        runJob: (job) => runJob(job, followThrough),
+        live,
+        logger,
+      }),
       handler: makeWebHandler({
         booking: booking.dependencies,
         partners: new DynamoPartnerStore(connection),
@@ -140,6 +155,15 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
           },
         },
         { name: 'follow-through', accepts: entityIs(['introduction', 'pair', 'group'], ['INSERT', 'MODIFY']), handle: (records) => jobsHandler({ Records: records }) },
+        // Open dashboard pages refresh on any change to the table.
+        {
+          name: 'dashboard',
+          accepts: () => true,
+          handle: () => {
+            live.changed();
+            return Promise.resolve({ batchItemFailures: [] });
+          },
+        },
       ],
     });
     // EventBridge Scheduler's stand-in: due schedules from the table, run in process.
@@ -187,30 +211,37 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
   }
 }
 
-export function localModeBanner(settings: LocalSettings, running: RunningLocalMode, startupMs: number): string {
+/**
+ * What `npm start` prints once everything is up: what runs where, how to see the whole loop,
+ * how to send an introduction of one's own, and how to stop. `readyMs` is the time since the
+ * process started (so it includes loading the code, not only starting the services).
+ */
+export function localModeBanner(settings: LocalSettings, running: RunningLocalMode, readyMs: number): string {
   const paths = localPaths(settings);
   const show = (path: string) => relative(process.cwd(), path) || '.';
+  const smtp = `127.0.0.1:${running.smtpPort}`;
   return [
     '',
-    `Referral follow-through is running locally (ready in ${(startupMs / 1000).toFixed(1)} s)`,
+    `Referral follow-through is running on this machine (ready ${(readyMs / 1000).toFixed(1)} s after start)`,
     '',
-    `  Capture address  ${settings.captureAddress}  (SMTP on 127.0.0.1:${running.smtpPort})`,
-    `  DynamoDB Local   ${running.dynamoEndpoint}  (data kept in ${show(paths.dynamo)}/)`,
-    `  Raw mail         ${show(paths.inbound)}/`,
-    `  Sent mail        ${show(paths.outbox)}/  (one .eml per email)`,
-    `  Web pages        ${running.webUrl}  (one-click links, calendar connection)`,
+    `  Dashboard        ${running.webUrl}  (introductions, partners, calendar, outbox, schedules; this machine only)`,
+    `  Capture address  ${settings.captureAddress}  (SMTP on ${smtp}, no login)`,
+    `  Web pages        ${running.webUrl}  (one-click links in the emails, calendar connection)`,
     running.googleUrl
       ? `  Google Calendar  loopback server at ${running.googleUrl}  (partners are connected to it automatically)`
       : '  Google Calendar  real Google (GOOGLE_CLIENT_ID is set): partners connect with `npx refer partner connect EMAIL`',
+    '  Scheduler        in process: follow-ups, weekly check-ins and digests fire from the table when due',
+    `  DynamoDB Local   ${running.dynamoEndpoint}  (data kept in ${show(paths.dynamo)}/)`,
+    `  Mail kept in     ${show(paths.inbound)}/ (received)  and  ${show(paths.outbox)}/ (sent, one .eml each)`,
     '',
-    'Try it, in another terminal:',
-    `  npx refer partner add you@example.com --name "Your Name" --tz Europe/London`,
-    `  npx refer send path/to/introduction.eml      (sent to ${settings.captureAddress} by SMTP)`,
-    '  npx refer intros list',
-    '  npx refer outbox list',
+    'See the whole loop, in another terminal:',
+    '  npx refer demo     a sample referral group sends a few introductions; watch the dashboard',
     '',
-    `Any mail client works too: SMTP server 127.0.0.1, port ${running.smtpPort}, no login; put ${settings.captureAddress} in Cc or Bcc.`,
-    'Stop with Ctrl-C.',
+    'Or send your own:',
+    '  npx refer partner add you@example.com --name "Your Name" --tz Europe/London',
+    `  npx refer send path/to/introduction.eml   (or any mail client: SMTP ${smtp}, ${settings.captureAddress} in Cc)`,
+    '',
+    `Stop with Ctrl-C (the data stays in ${show(settings.dataDirectory)}/).`,
     '',
   ].join('\n');
 }

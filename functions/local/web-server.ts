@@ -24,6 +24,11 @@ export interface WebServerOptions {
   readonly handler: (event: unknown) => Promise<WebResponse>;
   /** The variable that chooses the port, named in the "port in use" error. */
   readonly portVariable?: string;
+  /**
+   * Pages served only here, before the web function's (local mode's dashboard): answers the
+   * request itself and resolves true, or resolves false to leave it to `handler`.
+   */
+  readonly localRoutes?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 }
 
 export interface RunningWebServer {
@@ -36,8 +41,8 @@ export interface RunningWebServer {
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const requestedPort = options.port ?? DEFAULT_WEB_PORT;
   const server = createServer((request, response) => {
-    serve(request, response, options.handler).catch(() => {
-      // serve() answers every failure itself; this only guards against a write on a closed socket.
+    serveLocalFirst(request, response, options).catch(() => {
+      // serve() answers every failure itself (local routes too); this only guards against a write on a closed socket.
       if (!response.headersSent) response.writeHead(502).end();
     });
   });
@@ -61,6 +66,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
         server.closeAllConnections();
       }),
   };
+}
+
+async function serveLocalFirst(request: IncomingMessage, response: ServerResponse, options: WebServerOptions): Promise<void> {
+  if (options.localRoutes && (await options.localRoutes(request, response))) return;
+  await serve(request, response, options.handler);
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, handler: WebServerOptions['handler']): Promise<void> {

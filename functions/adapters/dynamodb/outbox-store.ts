@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { EmailThread, OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
 import type { DynamoConnection } from './document-client.ts';
@@ -98,6 +98,12 @@ export class DynamoOutbox implements Outbox {
       ...(thread?.pairId ? { pairId: thread.pairId } : {}),
     };
     await this.connection.client.send(new TransactWriteCommand({ TransactItems: [markSent, { Put: { TableName: this.connection.tableName, Item: messageIdItem } }] }));
+  }
+
+  /** One email by its outbox key; null when there is none. */
+  async get(outboxKey: string): Promise<OutboxEntry | null> {
+    const { Item } = await this.connection.client.send(new GetCommand({ TableName: this.connection.tableName, Key: keys.outbox(outboxKey) }));
+    return Item ? outboxItem.parse(Item) : null;
   }
 
   async list(): Promise<OutboxEntry[]> {
