@@ -14,6 +14,7 @@ import { inboundRecord, introductionRecord, outboxRecord, partnerRecord } from '
 import { openStore, type OpenStore } from './cli/store-connection.ts';
 import { calendarConnectLink } from './cli/connect-link.ts';
 import { groupCommand, introCommand, jobsCommand, pairCommand } from './cli/follow-through-commands.ts';
+import { demoCommand } from './cli/demo-command.ts';
 import { describePreferences, PREFERENCE_OPTIONS, PreferenceError, updatedPreferences } from './cli/partner-preferences.ts';
 import { effectiveBookingPreferences, type Partner } from '../functions/domain/partners/partner.ts';
 
@@ -21,6 +22,8 @@ const USAGE = `refer — referral follow-through
 
 Usage:
   refer start                                   run the whole system locally (same as npm start)
+  refer demo                                    a sample referral group and its mail, sent to the running
+                                                local mode: watch it on the dashboard
   refer parse FILE... [--envelope-to ADDRESS] [--json]
                                                 what each message is: intro, reply, auto_reply, bounce,
                                                 bulk, calendar, not_intro or ambiguous, and who is in it
@@ -77,6 +80,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return withStore((store) => groupCommand(rest, store));
     case 'jobs':
       return withStore((store) => jobsCommand(rest, store));
+    case 'demo':
+      return demoCommand(rest);
     case 'inbound':
       return list(rest, 'inbound');
     case 'outbox':
@@ -94,22 +99,26 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const settings = readLocalSettings(process.env);
-  const startedAt = Date.now();
-  process.stdout.write('Starting local mode (DynamoDB Local, SMTP capture)...\n');
+  process.stdout.write('Starting local mode (DynamoDB Local, SMTP capture, web server, scheduler)...\n');
   const running = await startLocalMode(settings);
-  process.stdout.write(localModeBanner(settings, running, Date.now() - startedAt));
+  // Since this process started: what a person waits for after typing `npm start`, code loading included.
+  process.stdout.write(localModeBanner(settings, running, performance.now()));
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const shutdown = () => {
+      // A second Ctrl-C while stopping: exit now (DynamoDB Local is killed on exit).
+      if (stopping) process.exit(130);
+      stopping = true;
       process.stdout.write('\nStopping local mode...\n');
       running.stop().then(resolve, (error: unknown) => {
         process.stderr.write(`error while stopping: ${String(error)}\n`);
         resolve();
       });
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
   });
-  process.stdout.write('Stopped. Data is kept in .data/.\n');
+  process.stdout.write(`Stopped; nothing is left running. The data is kept in ${settings.dataDirectory}.\n`);
   return 0;
 }
 

@@ -47,7 +47,7 @@ beforeAll(async () => {
   localMode.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   localMode.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
-  while (!output.includes('Stop with Ctrl-C.')) {
+  while (!output.includes('Stop with Ctrl-C')) {
     if (localMode.exitCode !== null) throw new Error(`local mode exited early:\n${output}`);
     if (Date.now() > deadline) throw new Error(`local mode did not start in 60 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -64,7 +64,7 @@ describe('local mode', () => {
     expect(output).toContain(`SMTP on 127.0.0.1:${smtpPort}`);
     expect(output).toContain('intro@refer.local');
     expect(output).toMatch(/DynamoDB Local\s+http:\/\/127\.0\.0\.1:\d+/);
-    expect(output).toContain('Stop with Ctrl-C.');
+    expect(output).toContain('Stop with Ctrl-C');
     expect(output).toContain(`Web pages        http://127.0.0.1:${webPort}/`);
   });
 
@@ -153,7 +153,7 @@ describe('local mode', () => {
     localMode.kill('SIGINT');
     await new Promise<void>((resolve) => localMode.once('exit', () => resolve()));
     expect(localMode.exitCode).toBe(0);
-    expect(output).toContain('Stopped.');
+    expect(output).toContain('Stopped; nothing is left running.');
     expect(await isPortInUse(smtpPort)).toBe(false);
     expect(await isPortInUse(webPort)).toBe(false);
     expect(await isPortInUse(Number(dynamoEndpoint))).toBe(false);
