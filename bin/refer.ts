@@ -14,6 +14,7 @@ import { inboundRecord, introductionRecord, outboxRecord, partnerRecord } from '
 import { openStore, type OpenStore } from './cli/store-connection.ts';
 import { calendarConnectLink } from './cli/connect-link.ts';
 import { groupCommand, introCommand, jobsCommand, pairCommand } from './cli/follow-through-commands.ts';
+import { doctorCommand } from './cli/doctor-command.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { describePreferences, PREFERENCE_OPTIONS, PreferenceError, updatedPreferences } from './cli/partner-preferences.ts';
 import { effectiveBookingPreferences, type Partner } from '../functions/domain/partners/partner.ts';
@@ -52,6 +53,10 @@ Usage:
                                                 group-digest or sweep
   refer inbound list [--json]                   every message received and what became of it
   refer outbox list [--json]                    every email the system sent
+  refer doctor [--stack Refer] [--region R] [--json]
+                                                check a deployed stack (AWS credentials): SES identity,
+                                                receipt rule set, MX record, Google OAuth client,
+                                                partners' calendars; each missing step with its fix
 
 The list and partner commands use the running local mode's DynamoDB Local, or TABLE_NAME on AWS
 when it is set, or else the local data in .data/ directly.`;
@@ -86,6 +91,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return list(rest, 'inbound');
     case 'outbox':
       return list(rest, 'outbox');
+    case 'doctor':
+      return doctorCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -239,6 +239,10 @@ export class ReferStack extends Stack {
       description: 'Register this as an authorized redirect URI of the Google OAuth client (Google Cloud console, Credentials)',
       value: this.web.oauthRedirectUri,
     });
+    new CfnOutput(this, 'LinkSigningSecretArn', {
+      description: 'The link-signing key\'s secret (its ARN only), for connect links made by the CLI: LINK_SIGNING_SECRET_ARN=<this> npx refer partner connect EMAIL',
+      value: this.bookingCredentials.linkSigningSecret.secretArn,
+    });
     new CfnOutput(this, 'GoogleOAuthSecretName', {
       description: 'Put the Google OAuth client here: aws secretsmanager put-secret-value --secret-id <this> --secret-string \'{"client_id":"...","client_secret":"..."}\'',
       value: this.bookingCredentials.googleOAuthSecret.secretName,

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DOCTOR_STACK_OUTPUTS } from '../../bin/cli/doctor.ts';
 import { OPERATOR_EMAIL_PARAMETER } from '../../lib/refer-stack.ts';
 import { onlyResourceId, synthStack, type SynthesizedStack } from './support.ts';
 
@@ -124,5 +125,11 @@ describe('operator alerts', () => {
       expect(alarm.OKActions, alarm.MetricName).toEqual([topicRef]);
     }
     template.hasOutput('AlarmTopicArn', { Value: topicRef });
+  });
+
+  it('has every output refer doctor reads (and the deploy guide names)', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining([...DOCTOR_STACK_OUTPUTS, 'InboundMxRecord', 'DkimCnameRecord1', 'DkimCnameRecord2', 'DkimCnameRecord3', 'AlarmTopicArn']));
+    template.hasOutput('LinkSigningSecretArn', { Value: { Ref: synth.id(synth.app.stack.bookingCredentials.linkSigningSecret) } });
   });
 });
