@@ -117,7 +117,7 @@ describe('weekly check-in', () => {
     expect(anaCopy.email.subject).toBe('Ana and Victor — your week (23–29 Nov)');
     expect(victorCopy.email.subject).toBe(anaCopy.email.subject);
     for (const text of [anaText, victorText]) {
-      expect(text).toContain('Ana and Victor — your week: Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to 1 (Sara Kim).');
+      expect(text).toContain('Ana and Victor — your week: Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to one (Sara Kim).');
       expect(text).toContain('Q4 2026 so far: 5 of your 8-introduction goal (');
       expect(text).toContain('1 deal closed, worth 12,000.'.replace('1 deal', 'One deal'));
       expect(text).toContain('What help do you need this week? Just reply.');

@@ -138,13 +138,15 @@ export function groupDigestEmail(view: GroupDigestView, captureAddress: string):
 
 type Name = (partner: Partner) => string;
 
-/** "Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to 1 (Sara Kim)." */
+/** "Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to one (Sara Kim)." */
 function directionsSentence(first: Direction | undefined, second: Direction | undefined, name: Name): string {
   const given = [first, second].filter((direction): direction is Direction => direction !== undefined && direction.thisWeek.length > 0);
   if (given.length === 0) return 'no introductions either way this week.';
   const phrase = (direction: Direction, index: number) => {
     const people = direction.thisWeek.map((line) => contactLabel(line.prospect)).join(', ');
-    const howMany = index === 0 ? count(direction.thisWeek.length, 'person', 'people') : String(direction.thisWeek.length);
+    const n = direction.thisWeek.length;
+    // The second direction leaves "people" implied, in the same style as the first ("one person …, … to one").
+    const howMany = index === 0 ? count(n, 'person', 'people') : n === 1 ? 'one' : String(n);
     return `${name(direction.from)} introduced ${name(direction.to)} to ${howMany} (${people})`;
   };
   const sentence = given.map(phrase).join(', ');

@@ -93,7 +93,7 @@ function anasWeek(): WeeklyCheckInView {
 }
 
 const OPENING =
-  'Ana and Victor — your week: Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to 1 (Nina Chen). ' +
+  'Ana and Victor — your week: Ana introduced Victor to 2 people (Lena Park, Tom Okoye), Victor introduced Ana to one (Nina Chen). ' +
   'One meeting is booked (Lena, Thu 10:00). Q4 2026 so far: 5 of your 8-introduction goal (Ana 3 of 4, Victor 2 of 4).';
 
 describe('the weekly check-in', () => {
