@@ -2,10 +2,12 @@ import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
 import { makeBookingHandler } from '../../functions/handlers/booking.ts';
+import { makeWebHandler } from '../../functions/handlers/web.ts';
 import type { LogSink } from '../../functions/shared/logger.ts';
 import { createBookingHarness, streamEvent, type BookingHarness } from '../support/booking-harness.ts';
 import { CAPTURE_ADDRESS, corpusMessage, createCaptureHarness, type CaptureHarness } from '../support/capture-harness.ts';
 import { captureEmf, type EmfCapture } from '../support/emf.ts';
+import { createWebHarness, functionUrlEvent, tokenOf, type WebHarness } from '../support/web-harness.ts';
 
 /**
  * The business metrics as CloudWatch would read them from the functions' logs (the EMF lines
@@ -120,5 +122,30 @@ describe('booking metrics', () => {
     expect((await h.partner(partner)).calendar?.status).toBe('disconnected');
     expect(emf.total('Failures', { reason: 'calendar_disconnected' })).toBe(1);
     expect(emf.total('IntroductionsBooked')).toBe(0);
+  });
+});
+
+describe('web metrics', () => {
+  let h: WebHarness;
+  beforeAll(async () => {
+    h = await createWebHarness();
+  });
+  afterAll(() => h.stop());
+
+  it('counts the booking a prospect confirms once, however often the form is posted, and a failed page as web_error', async () => {
+    const { introduction, links } = await h.proposal();
+    const handler = makeWebHandler({ ...h.webDependencies, metrics });
+    const confirm = () => handler(functionUrlEvent('POST', '/slot', { form: { token: tokenOf(links[0] ?? '') } }));
+
+    expect((await invoke(confirm)).statusCode).toBe(200);
+    expect((await invoke(confirm)).statusCode).toBe(200);
+    const store = h.webDependencies.booking.store;
+    const failing = makeWebHandler({ ...h.webDependencies, metrics, booking: { ...h.webDependencies.booking, store: { ...store, getIntroduction: () => Promise.reject(new Error('DynamoDB unavailable')) } } });
+    expect((await invoke(() => failing(functionUrlEvent('GET', '/slot', { query: `token=${tokenOf(links[1] ?? '')}` })))).statusCode).toBe(500);
+
+    expect((await h.booking.introduction(introduction.id)).status).toBe('meeting_booked');
+    expect(emf.total('IntroductionsBooked')).toBe(1);
+    expect(emf.total('Failures', { reason: 'web_error' })).toBe(1);
+    expect(emf.total('Failures')).toBe(1);
   });
 });
