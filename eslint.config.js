@@ -17,6 +17,24 @@ export default tseslint.config(
     },
   },
   {
+    // Lambda bundles: a named import of zod (Powertools' parser schemas make one too) keeps all of
+    // zod, its locales included, in every bundle; a namespace import lets esbuild drop what is unused.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[importKind='value'][source.value='zod'] > ImportSpecifier[importKind='value']",
+          message: "Use `import * as z from 'zod'`: a named import keeps all of zod in the Lambda bundle (npm run bench, bundle_kb).",
+        },
+        {
+          selector: "ImportDeclaration[importKind='value'][source.value=/^@aws-lambda-powertools\\/parser\\/schemas/]",
+          message: 'Powertools parser schemas import zod whole; write the edge schema with `import * as z from \'zod\'` (see functions/handlers/ses-event.ts).',
+        },
+      ],
+    },
+  },
+  {
     // The domain stays pure: no SDKs, no environment, no wall clock.
     files: ['functions/domain/**/*.ts'],
     rules: {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
 import type { Partner } from '../../domain/partners/partner.ts';

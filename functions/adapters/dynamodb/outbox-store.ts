@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EmailThread, OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
