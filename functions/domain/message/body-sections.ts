@@ -97,8 +97,18 @@ function normalizeLines(text: string): string[] {
   const lines = text.slice(0, MAX_ANALYZED_BODY_CHARS).replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ').split('\n');
   // Yahoo writes a forwarded header block on one line: "----- Forwarded Message ----- From: a To: b Sent: ...".
   return lines.flatMap((line) =>
-    FORWARD_SEPARATOR.test(line) && /\bFrom\s*:.*\b(To|Sent|Subject)\s*:/.test(line) ? line.replace(GLUED_HEADER_KEYS, '\n$1:').split('\n') : [line],
+    FORWARD_SEPARATOR.test(line) && hasGluedHeaders(line) ? line.replace(GLUED_HEADER_KEYS, '\n$1:').split('\n') : [line],
   );
+}
+
+/**
+ * A From field and, after it, a To, Sent or Subject field on the same line. Two searches, not
+ * /From\s*:.*\b(To|...)/: its ".*" rescanned the rest of the line from every "From:", quadratic
+ * on a line of many of them.
+ */
+function hasGluedHeaders(line: string): boolean {
+  const from = /\bFrom\s*:/.exec(line);
+  return from !== null && /\b(?:To|Sent|Subject)\s*:/.test(line.slice(from.index + from[0].length));
 }
 
 function findBlockStarts(lines: readonly string[]): BlockStart[] {
