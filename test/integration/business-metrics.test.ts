@@ -1,12 +1,11 @@
 import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
 import { makeBookingHandler } from '../../functions/handlers/booking.ts';
 import { makeWebHandler } from '../../functions/handlers/web.ts';
-import type { LogSink } from '../../functions/shared/logger.ts';
 import { createBookingHarness, streamEvent, type BookingHarness } from '../support/booking-harness.ts';
 import { CAPTURE_ADDRESS, corpusMessage, createCaptureHarness, type CaptureHarness } from '../support/capture-harness.ts';
-import { captureEmf, type EmfCapture } from '../support/emf.ts';
+import { metricsForEachTest, silentLogger, type EmfCapture } from '../support/emf.ts';
 import { createWebHarness, functionUrlEvent, tokenOf, type WebHarness } from '../support/web-harness.ts';
 
 /**
@@ -18,16 +17,13 @@ import { createWebHarness, functionUrlEvent, tokenOf, type WebHarness } from '..
 
 const MOTLEY_INTRO = 'introduction/enron__motley-m_inbox_ene_portland_middle_market_6.eml';
 const MOTLEY_INTRODUCER = 'john.malowney@enron.com';
-const silent: LogSink = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let emf: EmfCapture;
 let metrics: PowertoolsBusinessMetrics;
-
-beforeEach(() => {
-  emf = captureEmf();
-  metrics = new PowertoolsBusinessMetrics();
+metricsForEachTest((capture, fresh) => {
+  emf = capture;
+  metrics = fresh;
 });
-afterEach(() => emf.stop());
 
 /** One Lambda invocation: the handler's work, then the counts written as the entry point writes them. */
 function invoke<T>(work: () => Promise<T>): Promise<T> {
@@ -98,8 +94,8 @@ describe('booking metrics', () => {
   it('counts a booking once however often the stream delivers it, and a record that fails as booking_error', async () => {
     const { id } = await introduction();
     const record = await h.introductionInserted(id);
-    const handler = makeBookingHandler({ booking: h.dependencies, logger: silent, metrics });
-    const crashing = makeBookingHandler({ booking: { ...h.dependencies, store: h.crashOnce(h.dependencies.store, 'getIntroduction') }, logger: silent, metrics });
+    const handler = makeBookingHandler({ booking: h.dependencies, logger: silentLogger, metrics });
+    const crashing = makeBookingHandler({ booking: { ...h.dependencies, store: h.crashOnce(h.dependencies.store, 'getIntroduction') }, logger: silentLogger, metrics });
 
     expect(await invoke(() => crashing(streamEvent(record)))).toEqual({ batchItemFailures: [{ itemIdentifier: record.dynamodb.SequenceNumber }] });
     await invoke(() => handler(streamEvent(record)));
@@ -114,7 +110,7 @@ describe('booking metrics', () => {
   it('counts a revoked calendar as calendar_disconnected', async () => {
     const { id, partner } = await introduction();
     expect(h.google.control.revokeUser(partner)).toBe(1);
-    const handler = makeBookingHandler({ booking: h.dependencies, logger: silent, metrics });
+    const handler = makeBookingHandler({ booking: h.dependencies, logger: silentLogger, metrics });
 
     const record = await h.introductionInserted(id);
     await invoke(() => handler(streamEvent(record)));

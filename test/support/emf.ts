@@ -1,4 +1,6 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
+import type { LogSink } from '../../functions/shared/logger.ts';
 
 /** One CloudWatch embedded metric format (EMF) line as Powertools Metrics writes it to stdout. */
 export interface EmfLine {
@@ -56,4 +58,20 @@ export function captureEmf(): EmfCapture {
     },
     stop: () => spy.mockRestore(),
   };
+}
+
+/** A logger that drops everything (the metrics tests look at metrics, not logs). */
+export const silentLogger: LogSink = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Gives each test of the calling file (or describe) fresh Powertools business metrics and the EMF
+ * they write, captured from stdout and released after the test.
+ */
+export function metricsForEachTest(use: (emf: EmfCapture, metrics: PowertoolsBusinessMetrics) => void): void {
+  let emf: EmfCapture | undefined;
+  beforeEach(() => {
+    emf = captureEmf();
+    use(emf, new PowertoolsBusinessMetrics());
+  });
+  afterEach(() => emf?.stop());
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { BookingResult } from '../../../functions/domain/booking/book-introduction.ts';
 import type { CaptureResult } from '../../../functions/domain/capture/capture-delivery.ts';
@@ -8,25 +8,21 @@ import { makeCaptureHandler } from '../../../functions/handlers/capture.ts';
 import { makeJobsHandler } from '../../../functions/handlers/jobs.ts';
 import { METRICS_SERVICE, PowertoolsBusinessMetrics } from '../../../functions/adapters/metrics/powertools-business-metrics.ts';
 import { countBooking, countCapture, countingMailSender, FAILURE_REASONS, METRICS_NAMESPACE } from '../../../functions/shared/business-metrics.ts';
-import type { LogSink } from '../../../functions/shared/logger.ts';
 import { RAW_MAIL, sesEvent } from '../../support/capture-harness.ts';
-import { captureEmf, type EmfCapture } from '../../support/emf.ts';
+import { metricsForEachTest, silentLogger, type EmfCapture } from '../../support/emf.ts';
 
 vi.mock('../../../functions/domain/schedules/run-job.ts', () => ({
   runJob: vi.fn(),
 }));
 const { runJob } = await import('../../../functions/domain/schedules/run-job.ts');
 
-const silent: LogSink = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let emf: EmfCapture;
 let metrics: PowertoolsBusinessMetrics;
-
-beforeEach(() => {
-  emf = captureEmf();
-  metrics = new PowertoolsBusinessMetrics();
+metricsForEachTest((capture, fresh) => {
+  emf = capture;
+  metrics = fresh;
 });
-afterEach(() => emf.stop());
 
 function captureResult(overrides: Partial<CaptureResult>): CaptureResult {
   return { outcome: 'captured', reasons: [], introductionId: 'intro-1', repeatDelivery: false, email: 'sent', ...overrides };
@@ -182,7 +178,7 @@ describe('the handlers count what their use cases return', () => {
         return next ? Promise.resolve(next) : Promise.reject(new Error('DynamoDB unavailable'));
       },
       rawMail: RAW_MAIL,
-      logger: silent,
+      logger: silentLogger,
       metrics,
     });
 
@@ -201,7 +197,7 @@ describe('the handlers count what their use cases return', () => {
     const job = vi.mocked(runJob);
     job.mockResolvedValueOnce({ kind: 'sweep', outcomes: ['nudge:sent', 'booking:booked', 'booking:waiting_for_calendar', 'booking:booked'] });
     job.mockRejectedValueOnce(new Error('Scheduler throttled'));
-    const handler = makeJobsHandler({ followThrough: {} as FollowThroughDependencies, logger: silent, metrics });
+    const handler = makeJobsHandler({ followThrough: {} as FollowThroughDependencies, logger: silentLogger, metrics });
 
     await handler({ kind: 'sweep' });
     await expect(handler({ kind: 'nudge', introductionId: 'intro-1' })).rejects.toThrow('Scheduler throttled');
