@@ -15,7 +15,8 @@ const outdir = process.argv[2];
 if (!outdir) throw new Error('usage: synth-functions.ts OUTDIR');
 const context = (JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-const { app } = createReferApp({ outdir: join(outdir, 'refer'), context });
+// Path metadata (as the CLI turns on) names each function's resource in the template.
+const { app } = createReferApp({ outdir: join(outdir, 'refer'), context: { ...context, 'aws:cdk:enable-path-metadata': true } });
 app.synth();
 
 const yardstickApp = new App({ outdir: join(outdir, 'yardstick'), context });
