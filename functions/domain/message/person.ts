@@ -15,16 +15,20 @@ export function normalizeAddress(address: string | null | undefined): string | n
   return MAILBOX.test(trimmed) ? trimmed : null;
 }
 
+/** Longer display names are not names; this also bounds what a hostile header adds to a stored item. */
+export const MAX_DISPLAY_NAME_CHARS = 200;
+
 export function cleanDisplayName(name: string | null | undefined): string | null {
   if (!name) return null;
   const cleaned = name
+    .slice(0, MAX_DISPLAY_NAME_CHARS * 4)
     .replace(/[\r\n\t]+/g, ' ')
     .replace(/["'`]/g, '')
     .replace(/\s*@ENRON$/i, '')
     .replace(/\s+/g, ' ')
     .trim();
   if (!cleaned || cleaned.includes('@')) return null;
-  return cleaned;
+  return cleaned.slice(0, MAX_DISPLAY_NAME_CHARS).trim();
 }
 
 export function personFromMailAddress(mailAddress: MailAddress): Person | null {
@@ -59,7 +63,8 @@ const NAME_NOISE = /\b(jr|sr|ii|iii|iv|mr|mrs|ms|dr|prof|phd|cfa|cpa|mba)\b\.?/g
 export function nameTokens(person: Person): string[] {
   const tokens = new Set<string>();
   if (person.name) {
-    const withoutNoise = person.name.replace(/\([^)]*\)/g, ' ').replace(NAME_NOISE, ' ');
+    // "[^()]*": with "[^)]*" a name of many "(" was rescanned from each of them (quadratic).
+    const withoutNoise = person.name.replace(/\([^()]*\)/g, ' ').replace(NAME_NOISE, ' ');
     for (const word of withoutNoise.split(/[\s,./]+/)) {
       const letters = word.replace(/[^\p{L}'-]/gu, '').toLowerCase();
       if (letters.length >= 3) tokens.add(letters);
