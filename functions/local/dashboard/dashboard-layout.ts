@@ -98,7 +98,7 @@ h2{font-size:1.25rem;margin:2rem 0 .75rem}
 h3{font-size:1.05rem;margin:1.25rem 0 .5rem}
 p,ul,ol,dl,form{margin:0 0 1rem}
 .note,.empty{color:var(--muted)}
-.table-wrap{overflow-x:auto;margin:0 0 1rem}
+.table-wrap{overflow-x:auto;margin:0 0 1rem;position:relative}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{text-align:left;vertical-align:top;padding:.5rem .6rem;border-bottom:1px solid var(--line)}
@@ -155,6 +155,13 @@ iframe.mail{width:100%;height:34rem;border:1px solid var(--line);border-radius:.
 .swatch.received{background:#c25e00}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 details summary{cursor:pointer;min-height:44px;padding:.6rem 0}
+@media (max-width:40rem){
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}
+table.stack td{display:block;position:relative;border:0;padding:.2rem .25rem .2rem 6.5rem;min-height:1.9rem}
+table.stack td::before{content:attr(data-label);position:absolute;left:.25rem;width:5.75rem;font-weight:600;color:var(--muted)}
+table.stack td>ul{margin:0}
+}
 `;
 
 /**

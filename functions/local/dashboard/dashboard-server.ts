@@ -41,7 +41,8 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it, browsers send `Origin: null` on the dashboard's own POST, which fromOwnPage must see.
+  'referrer-policy': 'same-origin',
   'x-robots-tag': 'noindex, nofollow',
 } as const;
 

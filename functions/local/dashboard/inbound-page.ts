@@ -17,11 +17,11 @@ export function inboundPage(records: readonly InboundRecord[], view: InboundView
   const tone = (outcome: InboundOutcome) => (CAPTURED.includes(outcome) ? 'booked' : outcome === 'rejected' || outcome === 'ambiguous' ? 'bad' : 'closed');
   const rows = shown.map(
     (record) => html`<tr>
-<td>${format.element(record.receivedAt)}<br><span class="note">${relativeTime(record.receivedAt, now)}</span></td>
-<td><span class="badge tone-${tone(record.outcome)}">${OUTCOME_LABELS[record.outcome] ?? record.outcome}</span>${record.kind ? html`<br><span class="note">${record.kind.replace(/_/g, ' ')}</span>` : ''}</td>
-<td>${record.sender ?? '—'}</td>
-<td>${record.subject ?? ''}</td>
-<td>${record.reasons.length > 0 ? html`<ul>${record.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>` : ''}${
+<td data-label="Received">${format.element(record.receivedAt)}<br><span class="note">${relativeTime(record.receivedAt, now)}</span></td>
+<td data-label="Outcome"><span class="badge tone-${tone(record.outcome)}">${OUTCOME_LABELS[record.outcome] ?? record.outcome}</span>${record.kind ? html`<br><span class="note">${record.kind.replace(/_/g, ' ')}</span>` : ''}</td>
+<td data-label="From">${record.sender ?? '—'}</td>
+<td data-label="Subject">${record.subject ?? ''}</td>
+<td data-label="Why">${record.reasons.length > 0 ? html`<ul>${record.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>` : ''}${
       record.introductionId ? html`<a href="/introductions/${encodeURIComponent(record.introductionId)}">its introduction</a>` : ''
     }</td>
 </tr>`,
@@ -35,7 +35,7 @@ export function inboundPage(records: readonly InboundRecord[], view: InboundView
 ${
   shown.length === 0
     ? html`<p class="empty">${view === 'all' ? 'Nothing received yet.' : 'Every message received so far was captured.'}</p>`
-    : html`<div class="table-wrap" role="region" aria-label="Deliveries" tabindex="0"><table>
+    : html`<div class="table-wrap" role="region" aria-label="Deliveries" tabindex="0"><table class="stack">
 <thead><tr><th scope="col">Received</th><th scope="col">Outcome</th><th scope="col">From</th><th scope="col">Subject</th><th scope="col">Why</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`

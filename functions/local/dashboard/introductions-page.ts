@@ -70,12 +70,12 @@ export function introductionsPage(input: {
   const filtered = filter.status || filter.partner || filter.from || filter.to;
   const rows = shown.map(
     (intro) => html`<tr${new Date(intro.createdAt).getTime() > now.getTime() - 5 * 60_000 ? trustedHtml(' class="fresh"') : ''}>
-<td>${format.element(intro.createdAt)}<br><span class="note">${relativeTime(intro.createdAt, now)}</span></td>
-<td><a href="/introductions/${encodeURIComponent(intro.id)}">${partiesOf(intro)}</a></td>
-<td>${person(intro.introducer)}${intro.forwardedBy ? html`<br><span class="note">forwarded by ${person(intro.forwardedBy)}</span>` : ''}</td>
-<td>${statusBadge(intro.status)}</td>
-<td>${intro.meeting ? format.element(intro.meeting.start, format.rangeOf(intro.meeting.start, intro.meeting.end)) : html`<span class="note">${waitingLabel(intro)}</span>`}</td>
-<td>${intro.subject}</td>
+<td data-label="Made">${format.element(intro.createdAt)}<br><span class="note">${relativeTime(intro.createdAt, now)}</span></td>
+<td data-label="Introduced"><a href="/introductions/${encodeURIComponent(intro.id)}">${partiesOf(intro)}</a></td>
+<td data-label="By">${person(intro.introducer)}${intro.forwardedBy ? html`<br><span class="note">forwarded by ${person(intro.forwardedBy)}</span>` : ''}</td>
+<td data-label="Status">${statusBadge(intro.status)}</td>
+<td data-label="Meeting">${intro.meeting ? format.element(intro.meeting.start, format.rangeOf(intro.meeting.start, intro.meeting.end)) : html`<span class="note">${waitingLabel(intro)}</span>`}</td>
+<td data-label="Subject">${intro.subject}</td>
 </tr>`,
   );
   const body = html`<form class="filters" method="get" action="/" role="search" aria-label="Filter introductions">
@@ -94,7 +94,7 @@ export function introductionsPage(input: {
 ${
   shown.length === 0
     ? html`<p class="empty">${input.introductions.length === 0 ? trustedHtml('Nothing captured yet. Send an introduction to the capture address, or run <code>npx refer demo</code>.') : 'No introduction matches the filter.'}</p>`
-    : html`<div class="table-wrap" role="region" aria-label="Introductions" tabindex="0"><table>
+    : html`<div class="table-wrap" role="region" aria-label="Introductions" tabindex="0"><table class="stack">
 <thead><tr><th scope="col">Made</th><th scope="col">Introduced</th><th scope="col">By</th><th scope="col">Status</th><th scope="col">Meeting</th><th scope="col">Subject</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`

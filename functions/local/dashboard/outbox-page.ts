@@ -13,11 +13,11 @@ export function emailLink(outboxKey: string, path: string = EMAIL_PATHS.view): s
 export function outboxPage(emails: readonly OutboxEntry[], format: TimeFormat, now: Date): DashboardPage {
   const rows = emails.map(
     (email) => html`<tr>
-<td>${sentCell(email, format, now)}</td>
-<td>${email.to.join(', ')}</td>
-<td><a href="${emailLink(email.outboxKey)}">${email.subject}</a></td>
-<td>${PURPOSE_LABELS[email.purpose] ?? email.purpose}</td>
-<td>${email.introductionId ? html`<a href="/introductions/${encodeURIComponent(email.introductionId)}">introduction</a>` : ''}</td>
+<td data-label="Sent">${sentCell(email, format, now)}</td>
+<td data-label="To">${email.to.join(', ')}</td>
+<td data-label="Subject"><a href="${emailLink(email.outboxKey)}">${email.subject}</a></td>
+<td data-label="What for">${PURPOSE_LABELS[email.purpose] ?? email.purpose}</td>
+<td data-label="About">${email.introductionId ? html`<a href="/introductions/${encodeURIComponent(email.introductionId)}">introduction</a>` : ''}</td>
 </tr>`,
   );
   const body = html`<div id="outbox" data-live>
@@ -25,7 +25,7 @@ export function outboxPage(emails: readonly OutboxEntry[], format: TimeFormat, n
 ${
   emails.length === 0
     ? html`<p class="empty">Nothing sent yet.</p>`
-    : html`<div class="table-wrap" role="region" aria-label="Sent emails" tabindex="0"><table>
+    : html`<div class="table-wrap" role="region" aria-label="Sent emails" tabindex="0"><table class="stack">
 <thead><tr><th scope="col">Sent</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col">What for</th><th scope="col">About</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`

@@ -87,13 +87,13 @@ export function schedulesPage(input: {
     const at = runAt(schedule, now);
     const early = at.getTime() !== now.getTime();
     return html`<tr>
-<td>${format.element(schedule.nextRunAt.toISOString())}<br><span class="note">${relativeTime(schedule.nextRunAt, now)}</span></td>
-<td>${JOB_LABELS[schedule.job.kind]}</td>
-<td>${target(schedule.job)}</td>
-<td>${schedule.kind === 'recurring' ? html`<span title="${schedule.cron ?? ''}">${describeCron(schedule.cron ?? '')}</span><br><span class="note">${schedule.timeZone ?? ''}</span>` : 'once'}${
+<td data-label="Next">${format.element(schedule.nextRunAt.toISOString())}<br><span class="note">${relativeTime(schedule.nextRunAt, now)}</span></td>
+<td data-label="Job">${JOB_LABELS[schedule.job.kind]}</td>
+<td data-label="For">${target(schedule.job)}</td>
+<td data-label="Schedule">${schedule.kind === 'recurring' ? html`<span title="${schedule.cron ?? ''}">${describeCron(schedule.cron ?? '')}</span><br><span class="note">${schedule.timeZone ?? ''}</span>` : 'once'}${
       schedule.attempts > 0 ? html`<br><span class="badge tone-bad">${schedule.attempts} failed</span> ${schedule.lastError ?? ''}` : ''
     }</td>
-<td><form method="post" action="${RUN_NOW_PATH}"><input type="hidden" name="name" value="${schedule.name}"><button type="submit" id="run-${index}" aria-describedby="what-${index}">Run now</button><span class="visually-hidden" id="what-${index}">${JOB_LABELS[schedule.job.kind]}: ${target(schedule.job)}${early ? `, as of ${format.dateTimeOf(at)}` : ''}</span></form></td>
+<td data-label="Run"><form method="post" action="${RUN_NOW_PATH}"><input type="hidden" name="name" value="${schedule.name}"><button type="submit" id="run-${index}" aria-describedby="what-${index}">Run now</button><span class="visually-hidden" id="what-${index}">${JOB_LABELS[schedule.job.kind]}: ${target(schedule.job)}${early ? `, as of ${format.dateTimeOf(at)}` : ''}</span></form></td>
 </tr>`;
   });
   const result = input.result;
@@ -109,7 +109,7 @@ export function schedulesPage(input: {
 ${
   input.schedules.length === 0
     ? html`<p class="empty">No schedules yet. Pairs, groups and introductions arm them.</p>`
-    : html`<div class="table-wrap" role="region" aria-label="Schedules" tabindex="0"><table>
+    : html`<div class="table-wrap" role="region" aria-label="Schedules" tabindex="0"><table class="stack">
 <thead><tr><th scope="col">Next</th><th scope="col">Job</th><th scope="col">For</th><th scope="col">Schedule</th><th scope="col">Run</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`
