@@ -8,4 +8,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
 register();
+if (process.argv[2] === 'start') {
+  process.stdout.write('Starting local mode (DynamoDB Local, SMTP capture, web server, scheduler)...\n');
+  // DynamoDB Local's JVM boots while the rest of the code loads: the two slowest steps of `npm start`, side by side.
+  const { prestartLocalMode } = await import('../functions/local/early-start.ts');
+  prestartLocalMode(process.env);
+}
 await import('./refer.ts');

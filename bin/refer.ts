@@ -106,7 +106,6 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const settings = readLocalSettings(process.env);
-  process.stdout.write('Starting local mode (DynamoDB Local, SMTP capture, web server, scheduler)...\n');
   const running = await startLocalMode(settings);
   // Since this process started: what a person waits for after typing `npm start`, code loading included.
   process.stdout.write(localModeBanner(settings, running, performance.now()));

@@ -27,7 +27,7 @@ export async function openStore(env: NodeJS.ProcessEnv = process.env): Promise<O
     const client = createDocumentClient();
     return { connection: { client, tableName: env.TABLE_NAME }, description: `DynamoDB table ${env.TABLE_NAME} on AWS`, close: () => Promise.resolve(client.destroy()) };
   }
-  const dynamo = await startDynamoDbLocal({ dataDirectory: localPaths(settings).dynamo });
+  const dynamo = await startDynamoDbLocal({ dataDirectory: localPaths(settings).dynamo, quickStart: true });
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await ensureTable(raw, settings.tableName);
   raw.destroy();

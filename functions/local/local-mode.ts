@@ -6,7 +6,8 @@ import { createDocumentClient, type DynamoConnection } from '../adapters/dynamod
 import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
 import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
-import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
+import type { RunningDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalModeAlreadyRunningError, localModeDynamoDb } from './early-start.ts';
 import { makeWebHandler } from '../handlers/web.ts';
 import { makeBookingHandler } from '../handlers/booking.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
@@ -20,8 +21,8 @@ import { startLocalBooking, type LocalBooking } from './local-booking.ts';
 import { startWebServer, type RunningWebServer } from './web-server.ts';
 import { loadLocalKeys } from './local-keys.ts';
 import { localPaths, localWebBaseUrl, PROJECT_ROOT, type LocalSettings } from './local-settings.ts';
-import { readRunningLocalMode, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { PortInUseError, startSmtpInbound, type RunningSmtpInbound } from './smtp-inbound.ts';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { startSmtpInbound, type RunningSmtpInbound } from './smtp-inbound.ts';
 import { DashboardData } from './dashboard/dashboard-data.ts';
 import { makeDashboard } from './dashboard/dashboard-server.ts';
 import { LiveUpdates } from './dashboard/live-updates.ts';
@@ -38,9 +39,7 @@ export interface RunningLocalMode {
   stop(): Promise<void>;
 }
 
-export class LocalModeAlreadyRunningError extends Error {
-  override readonly name = 'LocalModeAlreadyRunningError';
-}
+export { LocalModeAlreadyRunningError };
 
 /**
  * The whole system on this machine: DynamoDB Local (data kept in .data/), the SMTP capture server
@@ -49,17 +48,8 @@ export class LocalModeAlreadyRunningError extends Error {
  */
 export async function startLocalMode(settings: LocalSettings): Promise<RunningLocalMode> {
   const paths = localPaths(settings);
-  const running = await readRunningLocalMode(paths.runtimeFile);
-  if (running) throw new LocalModeAlreadyRunningError(`Local mode is already running (process ${running.pid}); stop it with Ctrl-C in its terminal first.`);
-  // Fail on a taken port before spending seconds starting DynamoDB Local.
-  if (await isPortInUse(settings.smtpPort)) throw new PortInUseError(settings.smtpPort, 'SMTP capture server', 'REFER_SMTP_PORT');
-  if (await isPortInUse(settings.webPort)) throw new PortInUseError(settings.webPort, 'web server', 'REFER_WEB_PORT');
-  if (settings.dynamoPort !== undefined && (await isPortInUse(settings.dynamoPort))) {
-    throw new PortInUseError(settings.dynamoPort, 'DynamoDB Local', 'REFER_DYNAMODB_PORT');
-  }
-  if (settings.googlePort !== undefined && (await isPortInUse(settings.googlePort))) {
-    throw new PortInUseError(settings.googlePort, 'loopback Google Calendar server', 'REFER_GOOGLE_PORT');
-  }
+  // Checks that nothing else runs on this data and that the ports are free, then starts (or takes the prestarted) DynamoDB Local.
+  const dynamo = await localModeDynamoDb(settings);
 
   const started: {
     dynamo?: RunningDynamoDbLocal;
@@ -81,7 +71,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     await removeRuntimeFile(paths.runtimeFile);
   };
   try {
-    started.dynamo = await startDynamoDbLocal({ dataDirectory: paths.dynamo, ...(settings.dynamoPort ? { port: settings.dynamoPort } : {}) });
+    started.dynamo = dynamo;
     const raw = new DynamoDBClient({ endpoint: started.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await ensureTable(raw, settings.tableName);
     const streamArn = await tableStreamArn(raw, settings.tableName);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { PortInUseError } from './port-in-use.ts';
 
 /**
  * Local mode's stand-in for SES inbound: an SMTP server on loopback that accepts mail for the
@@ -29,12 +30,7 @@ const HOST = '127.0.0.1';
 /** SES accepts messages up to 40 MB; so does local mode. */
 export const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  constructor(readonly port: number, what: string, variable: string) {
-    super(`Port ${port} on ${HOST} is already in use, so the ${what} cannot start. Stop whatever uses it, or choose another port: ${variable}=<port> npm start`);
-  }
-}
+export { PortInUseError };
 
 export async function startSmtpInbound(options: SmtpInboundOptions): Promise<RunningSmtpInbound> {
   const domain = options.captureDomain.toLowerCase();

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LambdaFunctionUrlEvent } from '@aws-lambda-powertools/parser/types';
 import type { WebResponse } from '../web/http.ts';
-import { PortInUseError } from './smtp-inbound.ts';
+import { PortInUseError } from './port-in-use.ts';
 
 /**
  * The web function on this machine: a Node `http` server on 127.0.0.1 that turns each request
