@@ -104,11 +104,11 @@ async function runDemo(running: LocalModeRuntime, store: OpenStore): Promise<num
 
   say();
   say(`Open the dashboard: ${dashboard}`);
-  say('  Introductions   who introduced whom, where each stands; open one for its meeting, history and thread');
+  say('  Introductions     who introduced whom, where each stands; open one for its meeting, history and thread');
   say('  Partners & pairs  this week’s and this quarter’s numbers, and the chart');
-  say('  Outbox          every email sent, as its recipient sees it (confirmations, the proposal to Daniel, updates, the check-in)');
-  say('  Schedules       press Run now on Priya & Marco’s weekly check-in, then open it in the Outbox and try a one-click link');
-  say('  Inbound         the out-of-office (ignored) and the stranger’s introduction (rejected), with the reasons');
+  say('  Outbox            every email sent, as its recipient sees it (confirmations, the proposal to Daniel, updates, the check-in)');
+  say('  Schedules         press Run now on Priya & Marco’s weekly check-in, then open it in the Outbox and try a one-click link');
+  say('  Inbound           the out-of-office (ignored) and the stranger’s introduction (rejected), with the reasons');
   return 0;
 }
 
