@@ -60,11 +60,17 @@ const WEAK_CUES: readonly RegExp[] = [
 const ASSISTANT_ROLE = String.raw`(?:executive\s+|personal\s+|scheduling\s+|virtual\s+|admin(?:istrative)?\s+)?(?:assistant|EA|PA|secretary|scheduler|coordinator|office manager|chief of staff)`;
 const COPY_VERB = String.raw`(?:cc'?(?:ing|ed|'d|d)|cc-?ing|ccing|bcc'?(?:ing|ed|'d)|copying|copied|looping in|looped in|adding|added|including|included)`;
 
+/**
+ * ", " or " " between a name and a role. One way to match each run of spaces: "\s*,?\s+" split a
+ * long run every possible way before failing (quadratic; 30 ms for 11 KB of blank lines).
+ */
+const COMMA_OR_SPACE = String.raw`(?:\s*,\s*|\s+)`;
+
 /** Phrases that say a recipient is only copied (an assistant, or "for visibility"); capture group 1 is the name. */
 const COPIED_ONLY: readonly RegExp[] = [
-  new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}\s*,?\s+${NAME}`, 'giu'),
+  new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}${COMMA_OR_SPACE}${NAME}`, 'giu'),
   // Starts only where a run of name characters starts: from inside "Ab-Ab-Ab-..." every start re-read the whole run (quadratic).
-  new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}\s*,?\s+(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu'),
+  new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}${COMMA_OR_SPACE}(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu'),
   new RegExp(
     String.raw`\b${COPY_VERB}\s+(?:in\s+)?${NAME}\s+(?:here\s+|on this\s+|on cc\s+|as well\s+)?(?:for (?:visibility|awareness|reference|(?:your|his|her|their|the) records?|info(?:rmation)?|scheduling)|fyi|to (?:keep|stay) (?:him|her|them)?\s*(?:in the loop|posted|informed)|so (?:he|she|they) (?:is|are|'s|stays?) (?:in the loop|aware|informed)|to help (?:us\s+)?(?:find a time|schedule|coordinate))`,
     'giu',
