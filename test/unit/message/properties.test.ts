@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { parseMail } from '../../../functions/adapters/mail/parse-mail.ts';
@@ -8,14 +6,13 @@ import { parseAddressList } from '../../../functions/domain/message/address-list
 import { splitBody } from '../../../functions/domain/message/body-sections.ts';
 import { MESSAGE_KINDS, understandMessage, type Understanding } from '../../../functions/domain/message/understand-message.ts';
 import { CAPTURE_ADDRESS, composeMime, SENDER_ADDRESS } from '../../support/mime.ts';
-import { CORPUS_DIR } from '../../support/corpus.ts';
+import { corpusMessages, mutate, mutationArbitrary } from '../../support/mail-mutations.ts';
 
 /**
  * Whatever arrives, understanding never throws, always gives a kind, and never names the capture
  * or the system's own address as introducer, party or forwarder. The reliability suite runs the
  * same properties at a far larger scale; here they run on every `npm test`.
  */
-const CORPUS = join(CORPUS_DIR, 'eml');
 const context = { captureAddresses: new Set([CAPTURE_ADDRESS]), systemAddresses: new Set([SENDER_ADDRESS]) };
 
 function expectSound(understanding: Understanding): void {
@@ -76,42 +73,12 @@ describe('understanding generated messages', () => {
 });
 
 describe('understanding mutated corpus messages', () => {
-  const corpus = readdirSync(CORPUS, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.eml'))
-    .map((file) => readFileSync(join(CORPUS, file)));
+  const corpus = corpusMessages();
 
-  type Mutation =
-    | { kind: 'flip'; at: number; byte: number }
-    | { kind: 'insert'; at: number; bytes: Uint8Array }
-    | { kind: 'delete'; at: number; length: number }
-    | { kind: 'truncate'; at: number }
-    | { kind: 'duplicate'; at: number; length: number };
-
-  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 64 }) }),
-    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 200 }) }),
-    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 400 }) }),
-  );
-
-  function mutate(source: Buffer, mutations: readonly Mutation[]): Buffer {
-    let bytes = Buffer.from(source);
-    for (const step of mutations) {
-      const at = bytes.length === 0 ? 0 : step.at % bytes.length;
-      if (step.kind === 'flip') bytes[at] = step.byte;
-      if (step.kind === 'insert') bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(step.bytes), bytes.subarray(at)]);
-      if (step.kind === 'delete') bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + step.length)]);
-      if (step.kind === 'truncate') bytes = bytes.subarray(0, at);
-      if (step.kind === 'duplicate') bytes = Buffer.concat([bytes.subarray(0, at + step.length), bytes.subarray(at)]);
-    }
-    return bytes;
-  }
-
-  test.prop([fc.nat({ max: corpus.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 })], { numRuns: 400 })(
+  test.prop([fc.nat({ max: corpus.length - 1 }), fc.array(mutationArbitrary, { minLength: 1, maxLength: 6 })], { numRuns: 400 })(
     'reads or cleanly refuses every mutation, and understands what it reads',
     async (index, mutations) => {
-      const raw = mutate(corpus[index] ?? Buffer.alloc(0), mutations);
+      const raw = mutate(corpus[index] ?? Buffer.alloc(0), mutations, corpus);
       let message;
       try {
         message = await parseMail(raw);
