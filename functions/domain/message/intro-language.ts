@@ -66,16 +66,24 @@ const COPY_VERB = String.raw`(?:cc'?(?:ing|ed|'d|d)|cc-?ing|ccing|bcc'?(?:ing|ed
  */
 const COMMA_OR_SPACE = String.raw`(?:\s*,\s*|\s+)`;
 
-/** Phrases that say a recipient is only copied (an assistant, or "for visibility"); capture group 1 is the name. */
-const COPIED_ONLY: readonly RegExp[] = [
-  new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}${COMMA_OR_SPACE}${NAME}`, 'giu'),
+/**
+ * Phrases that say a recipient is only copied (an assistant, or "for visibility"); capture group 1
+ * is the name. Each has a cheap test that any match of it passes (a word the phrase must contain),
+ * so the costlier pattern, one of which starts at every capitalized word, runs only where it can match.
+ */
+const ASSISTANT_WORD = /\b(?:assistant|EA|PA|secretary|scheduler|coordinator|office manager|chief of staff)/iu;
+const COPIED_ONLY: readonly { readonly needs: RegExp; readonly pattern: RegExp }[] = [
+  { needs: ASSISTANT_WORD, pattern: new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}${COMMA_OR_SPACE}${NAME}`, 'giu') },
   // Starts only where a run of name characters starts: from inside "Ab-Ab-Ab-..." every start re-read the whole run (quadratic).
-  new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}${COMMA_OR_SPACE}(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu'),
-  new RegExp(
-    String.raw`\b${COPY_VERB}\s+(?:in\s+)?${NAME}\s+(?:here\s+|on this\s+|on cc\s+|as well\s+)?(?:for (?:visibility|awareness|reference|(?:your|his|her|their|the) records?|info(?:rmation)?|scheduling)|fyi|to (?:keep|stay) (?:him|her|them)?\s*(?:in the loop|posted|informed)|so (?:he|she|they) (?:is|are|'s|stays?) (?:in the loop|aware|informed)|to help (?:us\s+)?(?:find a time|schedule|coordinate))`,
-    'giu',
-  ),
-  new RegExp(String.raw`\b(?:moving|moved|move)\s+${NAME}\s+to\s+bcc\b`, 'giu'),
+  { needs: ASSISTANT_WORD, pattern: new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}${COMMA_OR_SPACE}(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu') },
+  {
+    needs: /cc|cop|loop|add|includ/iu,
+    pattern: new RegExp(
+      String.raw`\b${COPY_VERB}\s+(?:in\s+)?${NAME}\s+(?:here\s+|on this\s+|on cc\s+|as well\s+)?(?:for (?:visibility|awareness|reference|(?:your|his|her|their|the) records?|info(?:rmation)?|scheduling)|fyi|to (?:keep|stay) (?:him|her|them)?\s*(?:in the loop|posted|informed)|so (?:he|she|they) (?:is|are|'s|stays?) (?:in the loop|aware|informed)|to help (?:us\s+)?(?:find a time|schedule|coordinate))`,
+      'giu',
+    ),
+  },
+  { needs: /bcc/iu, pattern: new RegExp(String.raw`\b(?:moving|moved|move)\s+${NAME}\s+to\s+bcc\b`, 'giu') },
 ];
 
 export function findIntroCues(text: string, subject: string, parties: readonly Person[]): IntroCue[] {
@@ -114,7 +122,8 @@ function subjectIntroCue(subject: string, parties: readonly Person[]): IntroCue 
 /** People the text says are only copied: "cc'ing my assistant Pat", "copying Dana for visibility". */
 export function copiedOnlyPeople(text: string, parties: readonly Person[]): Person[] {
   const copied = new Set<Person>();
-  for (const pattern of COPIED_ONLY) {
+  for (const { needs, pattern } of COPIED_ONLY) {
+    if (!needs.test(text)) continue;
     for (const match of text.matchAll(pattern)) {
       const name = leadingCapitalizedWords(match[1] ?? '');
       if (!name) continue;
