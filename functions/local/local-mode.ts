@@ -58,6 +58,8 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     web?: RunningWebServer;
     stream?: RunningStreamPoller;
     scheduler?: LocalScheduler;
+    /** The start-up sweep, while it runs: stopping waits for it rather than pulling the table from under it. */
+    sweep?: Promise<void>;
   } = {};
   const live = new LiveUpdates();
   const stop = async () => {
@@ -65,6 +67,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     live.close();
     await started.web?.stop();
     await started.scheduler?.stop();
+    await started.sweep;
     await started.stream?.stop();
     await started.booking?.stop();
     await started.dynamo?.stop();
@@ -188,11 +191,13 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       startedAt: new Date().toISOString(),
     });
     // The daily sweep's backstop, once at start: whatever was missed while local mode was stopped.
-    runJob({ kind: 'sweep' }, followThrough).then(
+    started.sweep = runJob({ kind: 'sweep' }, followThrough).then(
       (result) => {
         if (result.outcomes.length > 0) print(`caught up: ${result.outcomes.join(', ')}`);
       },
-      () => print('the start-up sweep failed; the scheduler runs the daily sweep later'),
+      () => {
+        print('the start-up sweep failed; the scheduler runs the daily sweep later');
+      },
     );
     return { dynamoEndpoint: started.dynamo.endpoint, smtpPort: started.smtp.port, webUrl, googleUrl: booking.loopback?.url ?? null, connection, booking, stream: started.stream, stop };
   } catch (error) {
