@@ -14,13 +14,16 @@ import { DashboardData } from '../../functions/local/dashboard/dashboard-data.ts
 import { makeDashboard } from '../../functions/local/dashboard/dashboard-server.ts';
 import { LiveUpdates } from '../../functions/local/dashboard/live-updates.ts';
 import { startWebServer, type RunningWebServer } from '../../functions/local/web-server.ts';
-import { createBookingHarness, type BookingHarness } from '../support/booking-harness.ts';
+import type { BookingHarness } from '../support/booking-harness.ts';
+import { createWebHarness, functionUrlEvent, type WebHarness } from '../support/web-harness.ts';
 
 /**
  * The dashboard as local mode serves it (the local web server with the dashboard's routes first),
  * reading a DynamoDB Local table through the production stores, with introductions booked in the
  * loopback Google Calendar by the real booking use case. "Run now" records the jobs it is given.
+ * The web function that runs on AWS (the same harness's handler) has none of these pages.
  */
+let web: WebHarness;
 let h: BookingHarness;
 let server: RunningWebServer;
 let scheduler: TableJobScheduler;
@@ -37,7 +40,8 @@ let booked: Introduction;
 let waiting: Introduction;
 
 beforeAll(async () => {
-  h = await createBookingHarness();
+  web = await createWebHarness();
+  h = web.booking;
   scheduler = new TableJobScheduler(h.connection, { clock: h.clock });
   live = new LiveUpdates();
   rawDirectory = mkdtempSync(join(tmpdir(), 'refer-dashboard-'));
@@ -79,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   live.close();
   await server.stop();
-  await h.stop();
+  await web.stop();
   rmSync(rawDirectory, { recursive: true, force: true });
 });
 
@@ -212,6 +216,17 @@ describe('dashboard', () => {
     await readUntil('event: change\ndata: 1');
     expect(live.openStreams).toBe(1);
     abort.abort();
+  });
+
+  it('is no part of the web function that runs on AWS', async () => {
+    for (const path of ['/partners', '/calendar', '/outbox', '/outbox/email', '/schedules', '/inbound', '/events', '/assets/dashboard.js', `/introductions/${booked.id}`]) {
+      expect((await web.handler(functionUrlEvent('GET', path))).statusCode, path).toBe(404);
+    }
+    expect((await web.handler(functionUrlEvent('POST', '/schedules/run', { form: { name: 'anything' } }))).statusCode).toBe(404);
+    const home = await web.handler(functionUrlEvent('GET', '/'));
+    expect(home.body).not.toContain('/assets/dashboard.js');
+    expect(home.body).not.toContain(booked.id);
+    expect(jobsRun).toHaveLength(2);
   });
 
   it('leaves every other path to the web function', async () => {
