@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type * as BookingRuntimeModule from '../../functions/shared/booking-runtime.ts';
 import type { BookingRuntime } from '../../functions/shared/booking-runtime.ts';
 import { signToken } from '../../functions/domain/links/signed-token.ts';
+import { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
 
 /**
  * The Lambda entry point: the runtime (secrets, clients) is built lazily from the first request's
@@ -40,7 +41,8 @@ describe('the web Lambda entry point', () => {
     expect(served.statusCode).toBe(200);
     expect((await handler(event('/slot'))).statusCode).toBe(400);
     expect(build).toHaveBeenCalledTimes(2);
-    for (const call of build.mock.calls) expect(call[1]).toEqual({ webBaseUrl: `https://${DOMAIN}/` });
+    // The runtime's sender counts the emails it sends into the function's business metrics.
+    for (const call of build.mock.calls) expect(call[1]).toEqual({ webBaseUrl: `https://${DOMAIN}/`, metrics: expect.any(PowertoolsBusinessMetrics) as unknown });
 
     // Not a Function URL event: refused before any runtime is needed.
     expect((await handler({ hello: 'world' })).statusCode).toBe(400);
