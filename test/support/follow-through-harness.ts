@@ -3,7 +3,14 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { expect, inject } from 'vitest';
 import { tableStreamArn } from '../../functions/adapters/dynamodb/create-table.ts';
@@ -252,23 +259,48 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
   rawClient.destroy();
   const streams = new DynamoDBStreamsClient({ endpoint, region: 'local', credentials });
   const iterators = new Map<string, string | null>();
+  // The last record read from each shard: an iterator that expired or points at trimmed data is
+  // replaced by one just after it (DynamoDB Local expires idle iterators, as DynamoDB does).
+  const lastSequence = new Map<string, string>();
+
+  const freshIterator = async (shardId: string): Promise<string | null> => {
+    const after = lastSequence.get(shardId);
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return ShardIterator ?? null;
+  };
+
+  const getRecords = async (shardId: string, iterator: string) => {
+    try {
+      return await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+    } catch (error) {
+      if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException)) throw error;
+      const fresh = await freshIterator(shardId);
+      return fresh ? streams.send(new GetRecordsCommand({ ShardIterator: fresh })) : { Records: [], NextShardIterator: undefined };
+    }
+  };
 
   const readStream = async (): Promise<LambdaStreamRecord[]> => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-      iterators.set(shard.ShardId, ShardIterator ?? null);
+      iterators.set(shard.ShardId, await freshIterator(shard.ShardId));
     }
     const records: LambdaStreamRecord[] = [];
     for (const [shardId, start] of iterators) {
       let iterator = start;
       while (iterator) {
-        const { Records, NextShardIterator } = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        const { Records, NextShardIterator } = await getRecords(shardId, iterator);
         iterator = NextShardIterator ?? null;
         iterators.set(shardId, iterator);
         if (!Records || Records.length === 0) break;
         for (const record of Records) {
+          if (record.dynamodb?.SequenceNumber) lastSequence.set(shardId, record.dynamodb.SequenceNumber);
           records.push({
             eventID: record.eventID ?? '',
             eventName: record.eventName ?? 'MODIFY',
