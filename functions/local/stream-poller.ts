@@ -48,6 +48,8 @@ export interface RunningStreamPoller {
 export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
   const client = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const iterators = new Map<string, string | undefined>();
+  // The last record read from each shard: a replaced iterator resumes after it, not from the shard's start.
+  const lastSequence = new Map<string, string>();
   const maxAttempts = options.maxAttempts ?? 3;
   const log = options.log ?? (() => undefined);
   let stopped = false;
@@ -57,7 +59,14 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
     const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shard.ShardId, ShardIteratorType: type }));
+      const after = lastSequence.get(shard.ShardId);
+      const { ShardIterator } = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: options.streamArn,
+          ShardId: shard.ShardId,
+          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: type }),
+        }),
+      );
       iterators.set(shard.ShardId, ShardIterator);
     }
   };
@@ -89,8 +98,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
       try {
         const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
         iterators.set(shardId, NextShardIterator);
-        if (Records && Records.length > 0) await deliver(Records.map(toLambdaRecord));
+        if (Records && Records.length > 0) {
+          await deliver(Records.map(toLambdaRecord));
+          const last = Records.at(-1)?.dynamodb?.SequenceNumber;
+          if (last) lastSequence.set(shardId, last);
+        }
       } catch (error) {
+        // Expired (idle too long), or DynamoDB Local's trimmed error on an iterator taken while the shard was empty: take a new one.
         if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) iterators.delete(shardId);
         else throw error;
       }

@@ -275,13 +275,17 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
     return ShardIterator ?? null;
   };
 
+  /** DynamoDB Local answers TrimmedDataAccessException for an iterator taken while the shard was empty (aws-sdk-java#2923): take a new one. */
   const getRecords = async (shardId: string, iterator: string) => {
-    try {
-      return await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-    } catch (error) {
-      if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException)) throw error;
-      const fresh = await freshIterator(shardId);
-      return fresh ? streams.send(new GetRecordsCommand({ ShardIterator: fresh })) : { Records: [], NextShardIterator: undefined };
+    let current: string | null = iterator;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return current ? await streams.send(new GetRecordsCommand({ ShardIterator: current })) : { Records: [], NextShardIterator: undefined };
+      } catch (error) {
+        if (!(error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        current = await freshIterator(shardId);
+      }
     }
   };
 
