@@ -1,12 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, isPortInUse } from '../../functions/local/dynamodb-local.ts';
+import { isPortInUse } from '../../functions/local/dynamodb-local.ts';
 import { fitsTheWidth, launchChromium, openCheckedPage } from '../support/browser.ts';
+import { startLocalModeProcess, type LocalModeProcess } from '../support/local-mode-process.ts';
 
 /**
  * What a newcomer does and sees: `refer start` in its own process (free ports, a temporary data
@@ -15,25 +13,15 @@ import { fitsTheWidth, launchChromium, openCheckedPage } from '../support/browse
  * check-in puts it in the outbox; a one-click link in that email works. Screenshots of the main
  * pages go to test-results/dashboard/.
  */
-const ROOT = join(import.meta.dirname, '../..');
-const REFER = join(ROOT, 'bin/refer.js');
-const SHOTS = join(ROOT, 'test-results/dashboard');
+const SHOTS = join(import.meta.dirname, '../../test-results/dashboard');
 
-let dataDirectory: string;
-let env: NodeJS.ProcessEnv;
-let localMode: ChildProcess;
-let output = '';
+let localMode: LocalModeProcess;
 let base: string;
-let webPort: number;
-let smtpPort: number;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let problems: string[];
-
-function refer(...args: string[]): Promise<string> {
-  return promisify(execFile)(process.execPath, [REFER, ...args], { env, cwd: ROOT }).then(({ stdout }) => stdout);
-}
+const refer = (...args: string[]) => localMode.refer(...args);
 
 async function shoot(target: Page, name: string, fullPage = true): Promise<void> {
   await target.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
@@ -41,20 +29,9 @@ async function shoot(target: Page, name: string, fullPage = true): Promise<void>
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  dataDirectory = mkdtempSync(join(tmpdir(), 'refer-dashboard-e2e-'));
-  [webPort, smtpPort] = [await findFreePort(), await findFreePort()];
-  base = `http://127.0.0.1:${webPort}`;
-  env = { ...process.env, REFER_DATA_DIR: dataDirectory, REFER_WEB_PORT: String(webPort), REFER_SMTP_PORT: String(smtpPort), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  localMode = spawn(process.execPath, [REFER, 'start'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  localMode.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  localMode.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const started = launchChromium();
-  const deadline = Date.now() + 90_000;
-  while (!output.includes('Stop with Ctrl-C')) {
-    if (localMode.exitCode !== null) throw new Error(`local mode exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`local mode did not start in 90 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  localMode = await startLocalModeProcess();
+  base = localMode.baseUrl;
   browser = await started;
   ({ page, context, problems } = await openCheckedPage(browser, { viewport: { width: 1280, height: 800 } }));
 }, 300_000);
@@ -62,8 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await browser?.close();
-  if (localMode && localMode.exitCode === null) localMode.kill('SIGKILL');
-  rmSync(dataDirectory, { recursive: true, force: true });
+  localMode?.cleanUp();
 });
 
 describe('local mode dashboard', () => {
@@ -176,10 +152,8 @@ describe('local mode dashboard', () => {
   });
 
   it('stops on Ctrl-C and leaves nothing running', async () => {
-    const dynamoPort = Number(/DynamoDB Local\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    localMode.kill('SIGINT');
-    await new Promise<void>((resolve) => localMode.once('exit', () => resolve()));
-    expect(localMode.exitCode).toBe(0);
-    for (const port of [webPort, smtpPort, dynamoPort]) expect(await isPortInUse(port), String(port)).toBe(false);
+    const dynamoPort = Number(/DynamoDB Local\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(localMode.output())?.[1]);
+    expect(await localMode.interrupt()).toBe(0);
+    for (const port of [localMode.webPort, localMode.smtpPort, dynamoPort]) expect(await isPortInUse(port), String(port)).toBe(false);
   });
 });

@@ -1,62 +1,36 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, isPortInUse } from '../../functions/local/dynamodb-local.ts';
+import { isPortInUse } from '../../functions/local/dynamodb-local.ts';
 import { CORPUS_DIR } from '../support/corpus.ts';
+import { startLocalModeProcess, type LocalModeProcess } from '../support/local-mode-process.ts';
 
 /**
  * Local mode as a user runs it: `refer start` in its own process, a real introduction from the
  * corpus sent over SMTP with nodemailer, and the CLI (no flags) finding what was captured.
  */
-const ROOT = join(import.meta.dirname, '../..');
-const REFER = join(ROOT, 'bin/refer.js');
 const CORPUS = join(CORPUS_DIR, 'eml');
 const INTRO = join(CORPUS, 'introduction/enron__motley-m_inbox_ene_portland_middle_market_6.eml');
 
+let localMode: LocalModeProcess;
 let dataDirectory: string;
 let smtpPort: number;
 let webPort: number;
-let localMode: ChildProcess;
 let output = '';
-let env: NodeJS.ProcessEnv;
-
-async function refer(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [REFER, ...args], { env, cwd: ROOT });
-  return stdout;
-}
+const refer = (...args: string[]) => localMode.refer(...args);
 
 const jsonLines = (text: string) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 
 beforeAll(async () => {
-  dataDirectory = mkdtempSync(join(tmpdir(), 'refer-local-'));
-  smtpPort = await findFreePort();
-  webPort = await findFreePort();
-  env = {
-    ...process.env,
-    REFER_DATA_DIR: dataDirectory,
-    REFER_SMTP_PORT: String(smtpPort),
-    REFER_WEB_PORT: String(webPort),
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  localMode = spawn(process.execPath, [REFER, 'start'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  localMode.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  localMode.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Stop with Ctrl-C')) {
-    if (localMode.exitCode !== null) throw new Error(`local mode exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`local mode did not start in 60 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  localMode = await startLocalModeProcess({ timeoutMs: 60_000 });
+  ({ dataDirectory, smtpPort, webPort } = localMode);
+  output = localMode.output();
 }, 90_000);
 
 afterAll(() => {
-  if (localMode.exitCode === null) localMode.kill('SIGKILL');
-  rmSync(dataDirectory, { recursive: true, force: true });
+  localMode.cleanUp();
 });
 
 describe('local mode', () => {
@@ -132,7 +106,7 @@ describe('local mode', () => {
       booked = jsonLines(await refer('intros', 'list', '--json')).find((intro) => intro.subject === 'RE: State Tax' && intro.status === 'meeting_booked');
       if (!booked) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(booked, output).toBeDefined();
+    expect(booked, localMode.output()).toBeDefined();
     const meeting = booked?.meeting as { start: string; end: string; calendarOwner: string; timeZone: string; eventId: string };
     expect(meeting.calendarOwner).toBe('lisa.gang@enron.com');
     expect(meeting.timeZone).toBe('America/Los_Angeles');
@@ -140,7 +114,7 @@ describe('local mode', () => {
     expect(meeting.eventId).toMatch(/^[0-9a-v]{5,1024}$/);
 
     // The loopback Google Calendar holds exactly one event, and sent exactly one invitation, to the prospect.
-    const google = /loopback server at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    const google = /loopback server at (http:\/\/127\.0\.0\.1:\d+)/.exec(localMode.output())?.[1];
     expect(google).toBeDefined();
     const events = (await (await fetch(`${google}/_loopback/calendars/lisa.gang@enron.com/events`)).json()) as { id: string; status: string }[];
     expect(events.filter((event) => event.status !== 'cancelled').map((event) => event.id)).toEqual([meeting.eventId]);
@@ -150,10 +124,8 @@ describe('local mode', () => {
 
   it('stops cleanly on Ctrl-C and leaves nothing running', async () => {
     const dynamoEndpoint = /DynamoDB Local\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-    localMode.kill('SIGINT');
-    await new Promise<void>((resolve) => localMode.once('exit', () => resolve()));
-    expect(localMode.exitCode).toBe(0);
-    expect(output).toContain('Stopped; nothing is left running.');
+    expect(await localMode.interrupt()).toBe(0);
+    expect(localMode.output()).toContain('Stopped; nothing is left running.');
     expect(await isPortInUse(smtpPort)).toBe(false);
     expect(await isPortInUse(webPort)).toBe(false);
     expect(await isPortInUse(Number(dynamoEndpoint))).toBe(false);
