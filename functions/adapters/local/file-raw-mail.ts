@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawMailMissingError, type RawMailSource } from '../../domain/capture/ports.ts';
 
@@ -13,9 +13,17 @@ export class FileRawMailStore implements RawMailSource {
     return path;
   }
 
-  async read(location: string): Promise<Buffer> {
+  async read(location: string, options: { readonly maxBytes?: number } = {}): Promise<Buffer> {
     try {
-      return await readFile(location);
+      if (options.maxBytes === undefined) return await readFile(location);
+      const file = await open(location, 'r');
+      try {
+        const buffer = Buffer.alloc(Math.min(options.maxBytes, (await file.stat()).size));
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await file.close();
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RawMailMissingError(location);
       throw error;

@@ -6,8 +6,19 @@ import type { MailAddress, MailMessage } from '../../domain/message/mail-message
 const MAX_ATTACHED_MESSAGE_DEPTH = 2;
 /** Header lines kept per message; a hostile message can carry thousands. */
 const MAX_HEADER_LINES = 500;
-/** Only the text is used: no HTML made from text, no links made from text, no image links. */
-export const MAIL_PARSER_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: false } as const;
+/**
+ * Only the text is used: no HTML made from text, no links made from text, no image links, no
+ * attachment checksums. HTML is turned into text up to 1 MB (html-to-text takes about a second
+ * per megabyte and far more memory): a longer HTML-only body is read as having no text.
+ */
+export const MAIL_PARSER_OPTIONS = {
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  keepCidLinks: false,
+  checksumAlgo: false,
+  maxHtmlLengthToParse: 1_000_000,
+} as const;
 
 /**
  * Parses raw MIME into the domain's `MailMessage`. A message mailparser cannot read at all is

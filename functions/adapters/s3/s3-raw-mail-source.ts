@@ -5,12 +5,15 @@ import { RawMailMissingError, type RawMailSource } from '../../domain/capture/po
 export class S3RawMailSource implements RawMailSource {
   constructor(private readonly s3: S3Client) {}
 
-  async read(location: string): Promise<Buffer> {
+  async read(location: string, options: { readonly maxBytes?: number } = {}): Promise<Buffer> {
     const { bucket, key } = parseS3Location(location);
+    // A range beyond the end of the object returns the whole object (a shorter one is fine).
+    const range = options.maxBytes === undefined ? {} : { Range: `bytes=0-${options.maxBytes - 1}` };
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...range }));
       if (!object.Body) throw new RawMailMissingError(location);
-      return Buffer.from(await object.Body.transformToByteArray());
+      const bytes = await object.Body.transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       if (error instanceof NoSuchKey) throw new RawMailMissingError(location);
       throw error;

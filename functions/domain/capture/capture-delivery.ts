@@ -13,6 +13,15 @@ import type { Partner } from '../partners/partner.ts';
 import { UnreadableMessageError, type CaptureStore, type MessageReader, type PartnerDirectory, type RawMailSource } from './ports.ts';
 import { threadSubjectKey } from './thread-subject.ts';
 
+/**
+ * SES accepts messages up to 40 MB, but what makes an introduction is in a message's first
+ * megabytes (the rest is attachments). Only this much is read and parsed, so a huge message costs
+ * bounded memory and time; the raw message itself stays where it was stored, whole.
+ */
+export const MAX_MESSAGE_BYTES_READ = 10 * 1024 * 1024;
+/** A cut message ends at a line break when there is one this close to the limit. */
+const CUT_AT_LINE_WITHIN_BYTES = 64 * 1024;
+
 /** Kinds a person writes (not automated mail): only these can be replies worth recording. */
 const PERSONAL_KINDS = new Set<Understanding['kind']>(['intro', 'reply', 'not_intro', 'ambiguous']);
 /** A weekly reply is quoted next week: its first words are enough. */
@@ -77,16 +86,19 @@ export async function captureDelivery(delivery: InboundDelivery, dependencies: C
   const verdictProblem = verdictRejection(delivery.verdicts, dependencies.policy);
   if (verdictProblem) return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [verdictProblem] });
 
-  const raw = await dependencies.rawMail.read(delivery.rawLocation);
+  const { raw, cut } = boundedMessage(await dependencies.rawMail.read(delivery.rawLocation, { maxBytes: MAX_MESSAGE_BYTES_READ + 1 }));
+  const cutNote = cut ? [`only the first ${MAX_MESSAGE_BYTES_READ / (1024 * 1024)} MB of this larger message were read`] : [];
   let message: MailMessage;
   try {
     message = await dependencies.reader.read(raw);
   } catch (error) {
     if (!(error instanceof UnreadableMessageError)) throw error;
-    return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [`unreadable message: ${error.message}`] });
+    return recordOutcome(delivery, dependencies, { outcome: 'rejected', reasons: [...cutNote, `unreadable message: ${error.message}`] });
   }
 
-  const understanding = understandSafely(message, delivery, dependencies.policy);
+  const understood = understandSafely(message, delivery, dependencies.policy);
+  // First, so that the last reason stays the one that decided (the needs-attention email quotes it).
+  const understanding = cut ? { ...understood, reasons: [...cutNote, ...understood.reasons] } : understood;
   const sender = peopleFrom(message.from)[0] ?? null;
   const facts = { understanding, sender, message };
   // A person's reply to one of our emails (a weekly check-in, a nudge) belongs to that pair or introduction.
@@ -297,6 +309,14 @@ async function requireInbound(store: CaptureStore, deliveryId: string): Promise<
   const inbound = await store.findInbound(deliveryId);
   if (!inbound) throw new Error(`delivery ${deliveryId} was reported as recorded but cannot be read back`);
   return inbound;
+}
+
+/** The message as read, or its first `MAX_MESSAGE_BYTES_READ` bytes (cut after a line break when one is near). */
+function boundedMessage(stored: Buffer): { raw: Buffer; cut: boolean } {
+  if (stored.length <= MAX_MESSAGE_BYTES_READ) return { raw: stored, cut: false };
+  const lineEnd = stored.lastIndexOf(0x0a, MAX_MESSAGE_BYTES_READ - 1);
+  const end = lineEnd >= MAX_MESSAGE_BYTES_READ - CUT_AT_LINE_WITHIN_BYTES ? lineEnd + 1 : MAX_MESSAGE_BYTES_READ;
+  return { raw: stored.subarray(0, end), cut: true };
 }
 
 function understandSafely(message: MailMessage, delivery: InboundDelivery, policy: CapturePolicy): Understanding {

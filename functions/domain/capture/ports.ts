@@ -34,7 +34,8 @@ export interface PartnerDirectory {
 
 /** Reads the raw message a delivery stored. Rejects with `RawMailMissingError` when it is gone. */
 export interface RawMailSource {
-  read(location: string): Promise<Buffer>;
+  /** The message, or with `maxBytes` its first `maxBytes` bytes (sources that cannot read a part may return it all). */
+  read(location: string, options?: { readonly maxBytes?: number }): Promise<Buffer>;
 }
 
 /** Turns raw MIME into a `MailMessage`. Rejects with `UnreadableMessageError` for mail it cannot read. */
