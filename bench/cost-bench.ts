@@ -116,7 +116,8 @@ export function groupMonthUsage(inputs: CostInputs): { recurring: Usage; fixed: 
 }
 
 export function costMetrics(inputs: CostInputs): Metric[] {
-  const perThousand = costOf(scaleUsage(introductionUsage(inputs), 1000));
+  const usage = introductionUsage(inputs);
+  const perThousand = costOf(scaleUsage(usage, 1000));
   const group = groupMonthUsage(inputs);
   const recurring = costOf(group.recurring);
   const fixed = costOf(group.fixed);
@@ -126,7 +127,7 @@ export function costMetrics(inputs: CostInputs): Metric[] {
       metric: 'cost_usd_per_1000_intros',
       value: significant(perThousand.total, 3),
       unit: 'USD',
-      detail: `${describeBreakdown(perThousand.byService)}; ${source}`,
+      detail: `${describeBreakdown(perThousand.byService)}; per introduction ${inputs.e2e.emailsPerIntro + ASSUMED.lifecycle.emails} emails out (${significant(inputs.e2e.emailsPerIntro, 2)} measured to booking), 1 in (${Math.round(inputs.e2e.rawBytesPerIntro)} bytes), ${Math.round(usage.dynamoWriteUnits)} WRU + ${Math.round(usage.dynamoReadUnits)} RRU (twice the ${Math.round(inputs.e2e.dynamo.writeUnits / inputs.e2e.introductions)} + ${Math.round(inputs.e2e.dynamo.readUnits / inputs.e2e.introductions)} measured to booking), ${Math.round(inputs.e2e.storedBytesPerIntro / 1024)} KB in the table at booking; ${source}`,
     },
     {
       metric: 'cost_usd_per_month_group12',

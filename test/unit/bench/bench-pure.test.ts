@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ASSUMED, fixedMonthlyUsage, groupMonthUsage, introductionUsage, type CostInputs } from '../../../bench/cost-bench.ts';
 import { addUsage, costOf, gbSeconds, inboundChunks, NO_USAGE, scaleUsage } from '../../../bench/cost-model.ts';
 import { capacityUnits, describeOperations } from '../../../bench/dynamo-meter.ts';
 import { PRICES } from '../../../bench/prices.ts';
@@ -109,5 +110,50 @@ describe('bench DynamoDB meter', () => {
     expect(capacityUnits({ TableName: 't', CapacityUnits: 1.5 })).toEqual({ read: 1.5, write: 0 });
     expect(capacityUnits([{ ReadCapacityUnits: 2, WriteCapacityUnits: 0 }, { ReadCapacityUnits: 0, WriteCapacityUnits: 4 }])).toEqual({ read: 2, write: 4 });
     expect(describeOperations({ GetItemCommand: 30, QueryCommand: 10 }, 10)).toBe('3 × GetItem, 1 × Query');
+  });
+});
+
+describe('bench cost scenarios', () => {
+  const inputs: CostInputs = {
+    e2e: {
+      introductions: 10,
+      latencies: [],
+      rawBytesPerIntro: 3000,
+      emailsPerIntro: 1,
+      emailBytes: 4000,
+      dynamo: { requests: 250, byOperation: {}, readUnits: 180, writeUnits: 770 },
+      schedulerRequests: 0,
+      cpuMsPerIntro: 100,
+      storedBytesPerIntro: 15_000,
+    },
+    weekly: { tally: { requests: 12, byOperation: {}, readUnits: 9, writeUnits: 148 }, emails: 2, emailBytes: 13_000, runMs: 100 },
+    initMs: new Map([
+      ['capture', 500],
+      ['booking', 400],
+      ['jobs', 400],
+      ['web', 400],
+      ['link_key_rotation', 200],
+    ]),
+    stack: { alarms: 10, kmsKeys: 2, secrets: 2, memoryMb: { capture: 512, booking: 512, jobs: 512, web: 512, link_key_rotation: 256 } },
+  };
+
+  it('counts one message in, the measured emails plus the assumed follow-through, and twice the measured DynamoDB units', () => {
+    const usage = introductionUsage(inputs);
+    expect(usage.sesInboundMessages).toBe(1);
+    expect(usage.sesInboundChunks).toBe(1);
+    expect(usage.sesOutboundMessages).toBe(1 + ASSUMED.lifecycle.emails);
+    expect(usage.dynamoWriteUnits).toBeCloseTo(77 * 2, 9);
+    expect(usage.dynamoReadUnits).toBeCloseTo(18 * 2, 9);
+    expect(usage.lambdaInvocations).toBe(2 + ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations);
+    expect(usage.schedulerInvocations).toBe(ASSUMED.lifecycle.scheduledJobs);
+  });
+
+  it('prices the stack existing by its keys, secrets and alarms, apart from what the group uses', () => {
+    expect(costOf(fixedMonthlyUsage(inputs.stack)).total).toBeCloseTo(2 * 1 + 2 * 0.4 + 10 * 0.1, 9);
+    const { recurring, fixed } = groupMonthUsage(inputs);
+    expect(fixed).toEqual(fixedMonthlyUsage(inputs.stack));
+    // 100 introductions a month, plus 6 pairs' weekly emails and the digest to 12.
+    expect(recurring.sesInboundMessages).toBe(100);
+    expect(recurring.sesOutboundMessages).toBeCloseTo(100 * (1 + ASSUMED.lifecycle.emails) + 2 * 6 * ASSUMED.weeksPerMonth + 12, 9);
   });
 });
