@@ -40,6 +40,9 @@ function withStore(dependencies: CaptureDependencies, overrides: Partial<Capture
     saveCapture: (capture) => store.saveCapture(capture),
     saveReply: (reply) => store.saveReply(reply),
     saveOutcome: (inbound) => store.saveOutcome(inbound),
+    saveWaitingReply: (reply) => store.saveWaitingReply(reply),
+    findWaitingReplies: (messageId) => store.findWaitingReplies(messageId),
+    adoptWaitingReply: (adoption) => store.adoptWaitingReply(adoption),
   };
   return { ...dependencies, store: { ...delegate, ...overrides } };
 }

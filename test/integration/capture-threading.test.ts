@@ -117,6 +117,61 @@ describe('capture: replies in the thread of an introduction', () => {
     expect((await h.inboundFor(h.sesId('ses-subject-0002'))).reasons).toContain('no recorded introduction in this thread');
   });
 
+  it('a reply that arrives before its introduction joins it when the introduction is captured (and a second copy of it is a duplicate)', async () => {
+    await h.registerPartner('john.malowney@enron.com', 'John Malowney');
+    const handler = h.handler();
+    // Connie's reply and a second copy of it (CC and BCC) overtake the introduction.
+    const [early] = await handler(h.delivery(h.sesId('ses-early-0001'), await connieReplies(MOTLEY_MESSAGE_ID)));
+    const [copy] = await handler(h.delivery(h.sesId('ses-early-0002'), await connieReplies(MOTLEY_MESSAGE_ID)));
+    expect(early).toMatchObject({ outcome: 'ignored', introductionId: null });
+    expect(copy).toMatchObject({ outcome: 'ignored', introductionId: null });
+    expect((await h.inboundFor(h.sesId('ses-early-0001'))).reasons).toEqual(['a reply in a thread that introduces no one new', 'no recorded introduction in this thread', 'kept in case the message it answers arrives later']);
+
+    h.clock.advance(60_000);
+    const [captured] = await handler(h.delivery(h.sesId('ses-early-0003'), corpusMessage(MOTLEY_INTRO)));
+    const introductionId = captured?.introductionId ?? '';
+    expect(captured).toMatchObject({ outcome: 'captured', email: 'sent' });
+
+    const joined = [await h.inboundFor(h.sesId('ses-early-0001')), await h.inboundFor(h.sesId('ses-early-0002'))].sort((a, b) => a.outcome.localeCompare(b.outcome));
+    expect(joined).toMatchObject([
+      { outcome: 'attached', introductionId, reasons: [`reply in the thread of introduction ${introductionId}`, 'it arrived before the message it answers'] },
+      { outcome: 'duplicate', introductionId },
+    ]);
+    expect((await h.events(introductionId)).map((event) => [event.type, event.by])).toEqual([
+      ['reply_received', 'connie.erickson@enron.com'],
+      ['captured', 'john.malowney@enron.com'],
+    ]);
+    expect(await h.messageIdOwner('<reply-1.connie@enron.com>')).toMatchObject({ introductionId, role: 'reply' });
+
+    // Redeliveries of anything change nothing more.
+    for (const id of ['ses-early-0001', 'ses-early-0002', 'ses-early-0003']) await handler(h.delivery(h.sesId(id), id === 'ses-early-0003' ? corpusMessage(MOTLEY_INTRO) : await connieReplies(MOTLEY_MESSAGE_ID)));
+    expect(await h.events(introductionId)).toHaveLength(2);
+    expect(h.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+  });
+
+  it('a reply to a reply, both ahead of the introduction, joins through the reply it answers', async () => {
+    await h.registerPartner('john.malowney@enron.com', 'John Malowney');
+    const handler = h.handler();
+    // Matt answers Connie's reply, naming only her message (no References).
+    const mattAnswers = await composeMessage({
+      from: 'Matt Motley <matt.motley@enron.com>',
+      to: ['connie.erickson@enron.com'],
+      cc: ['john.malowney@enron.com', CAPTURE_ADDRESS],
+      subject: 'Re: Thailand',
+      text: 'Thank you Connie, Thursday afternoon works.\n\nMatt',
+      messageId: '<reply-2.matt@enron.com>',
+      inReplyTo: '<reply-1.connie@enron.com>',
+    });
+    await handler(h.delivery(h.sesId('ses-chain-0001'), mattAnswers));
+    await handler(h.delivery(h.sesId('ses-chain-0002'), await connieReplies(MOTLEY_MESSAGE_ID)));
+    const [captured] = await handler(h.delivery(h.sesId('ses-chain-0003'), corpusMessage(MOTLEY_INTRO)));
+    const introductionId = captured?.introductionId ?? '';
+
+    expect(await h.inboundFor(h.sesId('ses-chain-0001'))).toMatchObject({ outcome: 'attached', introductionId });
+    expect(await h.inboundFor(h.sesId('ses-chain-0002'))).toMatchObject({ outcome: 'attached', introductionId });
+    expect((await h.events(introductionId)).map((event) => event.type).sort()).toEqual(['captured', 'reply_received', 'reply_received']);
+  });
+
   it('ignores a reply to a thread it has no introduction for, with the reason', async () => {
     const [result] = await h.handler()(h.delivery(h.sesId('ses-unknown-0001'), await connieReplies('<never-seen@example.com>', 'Re: Lunch next week')));
 

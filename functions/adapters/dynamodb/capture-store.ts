@@ -16,6 +16,8 @@ const MAX_REFERENCED_MESSAGE_IDS = 50;
 /** Newest introductions considered when threading by subject. */
 const THREAD_SUBJECT_CANDIDATES = 10;
 const NOT_EXISTS = 'attribute_not_exists(pk)';
+/** How long a reply waits for the message it answers (then DynamoDB's TTL removes the markers). */
+const WAITING_REPLY_DAYS = 90;
 
 export class DynamoCaptureStore implements CaptureStore {
   constructor(private readonly connection: DynamoConnection) {}
@@ -137,11 +139,87 @@ export class DynamoCaptureStore implements CaptureStore {
     }
   }
 
+  async saveWaitingReply(reply: { inbound: InboundRecord; awaited: readonly string[] }): Promise<SaveResult> {
+    const { inbound, awaited } = reply;
+    const expiresAt = Math.floor(new Date(inbound.receivedAt).getTime() / 1000) + WAITING_REPLY_DAYS * 86_400;
+    const items: TransactItem[] = [
+      this.conditionalPut({ ...inboundItem(inbound), waitingFor: [...awaited] }),
+      ...awaited.map((messageId) =>
+        this.put({ ...keys.waitingReply(messageId, inbound.deliveryId), entity: 'waiting_reply', awaited: messageId, deliveryId: inbound.deliveryId, expiresAt }),
+      ),
+    ];
+    return (await this.transact(items, inbound.deliveryId, -1, 'waiting')) === 'saved' ? 'saved' : 'delivery_exists';
+  }
+
+  async findWaitingReplies(messageId: string): Promise<string[]> {
+    const { Items } = await this.connection.client.send(
+      new QueryCommand({
+        TableName: this.connection.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.waitingReply(messageId, '').pk },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.deliveryId));
+  }
+
+  async adoptWaitingReply(adoption: {
+    deliveryId: string;
+    introductionId: string;
+    reasons: readonly string[];
+    event: IntroductionEvent;
+  }): Promise<'adopted' | 'message_exists' | 'not_waiting'> {
+    const inbound = await this.findInbound(adoption.deliveryId);
+    if (!inbound?.waitingFor) return 'not_waiting';
+    const markers = inbound.waitingFor.map((messageId) => ({ Delete: { TableName: this.connection.tableName, Key: keys.waitingReply(messageId, inbound.deliveryId) } }));
+    const settle = (outcome: 'attached' | 'duplicate', reasons: readonly string[]): TransactItem => ({
+      Update: {
+        TableName: this.connection.tableName,
+        Key: keys.inbound(inbound.deliveryId),
+        UpdateExpression: 'SET outcome = :outcome, introductionId = :introductionId, reasons = :reasons REMOVE waitingFor',
+        ConditionExpression: 'attribute_exists(waitingFor)',
+        ExpressionAttributeValues: { ':outcome': outcome, ':introductionId': adoption.introductionId, ':reasons': reasons },
+      },
+    });
+    const items: TransactItem[] = [
+      settle('attached', adoption.reasons),
+      ...(inbound.messageId ? [this.conditionalPut(messageIdItem(inbound.messageId, adoption.introductionId, 'reply', inbound.deliveryId))] : []),
+      this.conditionalPut(eventItem(adoption.event)),
+      this.put({
+        ...keys.introductionMessage(adoption.introductionId, inbound.receivedAt, inbound.deliveryId),
+        entity: 'introduction_message',
+        role: 'reply',
+        messageId: inbound.messageId,
+        subject: inbound.subject,
+        sender: inbound.sender,
+        rawLocation: inbound.rawLocation,
+      }),
+      ...markers,
+    ];
+    try {
+      await this.connection.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'adopted';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'not_waiting';
+      if (!inbound.messageId || reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
+    }
+    // Another copy of this reply took its Message-ID first: this copy is a duplicate.
+    try {
+      await this.connection.client.send(new TransactWriteCommand({ TransactItems: [settle('duplicate', ['this reply was already recorded from another copy']), ...markers] }));
+      return 'message_exists';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'not_waiting';
+      throw error;
+    }
+  }
+
   /** Item 0 is always the inbound record; `messageIdIndex` is where the Message-ID claim sits, or -1. */
-  private async transact(items: TransactItem[], deliveryId: string, messageIdIndex: number): Promise<SaveResult | 'message_exists'> {
+  private async transact(items: TransactItem[], deliveryId: string, messageIdIndex: number, purpose = 'transaction'): Promise<SaveResult | 'message_exists'> {
     try {
       await this.connection.client.send(
-        new TransactWriteCommand({ TransactItems: items, ClientRequestToken: deterministicId('transaction', deliveryId).slice(0, 36) }),
+        new TransactWriteCommand({ TransactItems: items, ClientRequestToken: deterministicId(purpose, deliveryId).slice(0, 36) }),
       );
       return 'saved';
     } catch (error) {

@@ -83,6 +83,7 @@ const inboundItem = z.object({
   subject: z.string().nullable(),
   rawLocation: z.string(),
   verdicts: verdicts.nullable(),
+  waitingFor: z.array(z.string()).optional(),
 });
 
 const sealedSecret = z.object({ keyId: z.string(), encryptedKey: z.string(), iv: z.string(), ciphertext: z.string(), tag: z.string() });

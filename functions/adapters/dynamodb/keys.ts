@@ -18,6 +18,8 @@ export const keys = {
     sk: `INTRO#${createdAt}#${introductionId}`,
   }),
   inbound: (deliveryId: string) => ({ pk: `INBOUND#${deliveryId}`, sk: META }),
+  /** A reply that arrived before the message it answers, waiting for that Message-ID to be captured. */
+  waitingReply: (awaitedMessageId: string, deliveryId: string) => ({ pk: `WAITING#${boundedKeyPart(awaitedMessageId)}`, sk: `DELIVERY#${deliveryId}` }),
   partner: (email: string) => ({ pk: `PARTNER#${email}`, sk: META }),
   partnerIntroduction: (email: string, createdAt: string, introductionId: string) => ({ pk: `PARTNER#${email}`, sk: `INTRO#${createdAt}#${introductionId}` }),
   outbox: (outboxKey: string) => ({ pk: `OUTBOX#${boundedKeyPart(outboxKey)}`, sk: META }),

@@ -9,6 +9,7 @@
  * |---------------------------------------------------------|--------------------------------------------|
  * | introduction, its history and its messages              | pk INTRO#id, sk META / EVENT#... / MSG#... |
  * | is this SES delivery already handled?                   | pk INBOUND#sesMessageId, sk META           |
+ * | replies waiting for the message they answer             | pk WAITING#<message-id>, sk DELIVERY#id    |
  * | which introduction owns this RFC Message-ID?            | pk MSGID#<message-id>, sk META             |
  * | partner profile by email                                | pk PARTNER#email, sk META                  |
  * | introductions a partner gave / received in a period     | pk PARTNER#email, sk INTRO#createdAt#id    |

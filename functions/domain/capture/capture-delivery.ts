@@ -22,6 +22,9 @@ export const MAX_MESSAGE_BYTES_READ = 10 * 1024 * 1024;
 /** A cut message ends at a line break when there is one this close to the limit. */
 const CUT_AT_LINE_WITHIN_BYTES = 64 * 1024;
 
+/** A reply waits for at most this many of the Message-IDs it answers (the nearest ones). */
+const MAX_AWAITED_MESSAGE_IDS = 10;
+
 /** Kinds a person writes (not automated mail): only these can be replies worth recording. */
 const PERSONAL_KINDS = new Set<Understanding['kind']>(['intro', 'reply', 'not_intro', 'ambiguous']);
 /** A weekly reply is quoted next week: its first words are enough. */
@@ -192,6 +195,7 @@ async function captureIntroduction(delivery: InboundDelivery, dependencies: Capt
       facts,
     });
   }
+  await adoptWaitingReplies(introduction.id, introduction.messageId, dependencies);
   const email = await sendOnce(captureConfirmationEmail(introduction, owner), { ...dependencies, now: () => dependencies.clock.now() });
   return { outcome: 'captured', reasons: inbound.reasons, introductionId: introduction.id, repeatDelivery: false, email };
 }
@@ -204,9 +208,7 @@ async function attachReply(
   extraReasons: readonly string[] = [],
 ): Promise<CaptureResult> {
   const introductionId = knownIntroductionId ?? (await findThread(dependencies.store, facts.message, facts.understanding));
-  if (!introductionId) {
-    return recordOutcome(delivery, dependencies, { outcome: 'ignored', reasons: [...facts.understanding.reasons, 'no recorded introduction in this thread'], facts });
-  }
+  if (!introductionId) return waitForThread(delivery, dependencies, facts);
   const reasons = [...extraReasons, `reply in the thread of introduction ${introductionId}`];
   const inbound = inboundRecord(delivery, { outcome: 'attached', reasons, introductionId, facts });
   const saved = await dependencies.store.saveReply({
@@ -227,7 +229,74 @@ async function attachReply(
   if (saved === 'message_exists') {
     return recordOutcome(delivery, dependencies, { outcome: 'duplicate', reasons: ['this reply was already recorded from another copy'], introductionId, facts });
   }
+  await adoptWaitingReplies(introductionId, facts.message.messageId, dependencies);
   return { outcome: 'attached', reasons, introductionId, repeatDelivery: false, email: null };
+}
+
+/**
+ * A reply in a thread with no recorded introduction. Mail does not always arrive in order (a
+ * capture that failed is retried a minute later; a quick reply-all can overtake it), so a reply
+ * that answers a Message-ID is kept waiting for it: when that message is captured, the reply joins
+ * its introduction (`adoptWaitingReplies`). Until then, and forever if it never comes, the reply
+ * is recorded as ignored, with the reason.
+ */
+async function waitForThread(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts): Promise<CaptureResult> {
+  const reasons = [...facts.understanding.reasons, 'no recorded introduction in this thread'];
+  const awaited = [...new Set([...facts.message.inReplyTo, ...[...facts.message.references].reverse()])].slice(0, MAX_AWAITED_MESSAGE_IDS);
+  if (awaited.length === 0) return recordOutcome(delivery, dependencies, { outcome: 'ignored', reasons, facts });
+  const inbound = inboundRecord(delivery, { outcome: 'ignored', reasons: [...reasons, 'kept in case the message it answers arrives later'], facts });
+  const saved = await dependencies.store.saveWaitingReply({ inbound, awaited });
+  if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
+  const adopted = await adoptIfThreadArrived({ ...inbound, waitingFor: awaited }, dependencies);
+  return adopted ?? { outcome: 'ignored', reasons: inbound.reasons, introductionId: null, repeatDelivery: false, email: null };
+}
+
+/**
+ * The introduction may have been captured while the waiting reply was being written, and then it
+ * did not see the reply waiting: look once more (write, then read, on both sides, so one of them sees the other).
+ */
+async function adoptIfThreadArrived(waiting: InboundRecord, dependencies: CaptureDependencies): Promise<CaptureResult | null> {
+  const introductionId = waiting.waitingFor?.length ? await dependencies.store.findIntroductionIdByMessageIds(waiting.waitingFor) : null;
+  if (!introductionId) return null;
+  await adoptWaitingReply(waiting.deliveryId, introductionId, dependencies);
+  await adoptWaitingReplies(introductionId, waiting.messageId, dependencies);
+  const settled = await requireInbound(dependencies.store, waiting.deliveryId);
+  return { outcome: settled.outcome, reasons: settled.reasons, introductionId: settled.introductionId, repeatDelivery: false, email: null };
+}
+
+/** Replies that arrived before `messageId` was captured join its introduction, and replies waiting for those, in turn. */
+async function adoptWaitingReplies(introductionId: string, messageId: string | null, dependencies: CaptureDependencies): Promise<void> {
+  const pending = messageId ? [messageId] : [];
+  const seen = new Set<string>();
+  for (let awaited = pending.shift(); awaited !== undefined; awaited = pending.shift()) {
+    if (seen.has(awaited)) continue;
+    seen.add(awaited);
+    for (const deliveryId of await dependencies.store.findWaitingReplies(awaited)) {
+      const joined = await adoptWaitingReply(deliveryId, introductionId, dependencies);
+      if (joined) pending.push(joined);
+    }
+  }
+}
+
+/** One waiting reply joins the introduction; returns its Message-ID when it did (replies may wait for it in turn). */
+async function adoptWaitingReply(deliveryId: string, introductionId: string, dependencies: CaptureDependencies): Promise<string | null> {
+  const waiting = await dependencies.store.findInbound(deliveryId);
+  if (!waiting?.waitingFor) return null;
+  const result = await dependencies.store.adoptWaitingReply({
+    deliveryId,
+    introductionId,
+    reasons: [`reply in the thread of introduction ${introductionId}`, 'it arrived before the message it answers'],
+    event: {
+      introductionId,
+      at: waiting.receivedAt,
+      type: 'reply_received',
+      by: waiting.sender ?? 'unknown',
+      how: 'reply',
+      detail: waiting.subject ?? '',
+      sourceId: deliveryId,
+    },
+  });
+  return result === 'adopted' ? waiting.messageId : null;
 }
 
 async function recordPairNote(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts, pairId: string): Promise<CaptureResult> {
@@ -260,6 +329,14 @@ async function recordAmbiguous(delivery: InboundDelivery, dependencies: CaptureD
 async function finishEarlierAttempt(previous: InboundRecord, dependencies: CaptureDependencies): Promise<CaptureResult> {
   const result = { outcome: previous.outcome, reasons: previous.reasons, introductionId: previous.introductionId, repeatDelivery: true };
   const send = { ...dependencies, now: () => dependencies.clock.now() };
+  // The earlier attempt may have stopped before the replies waiting for this message joined it.
+  if ((previous.outcome === 'captured' || previous.outcome === 'attached') && previous.introductionId) {
+    await adoptWaitingReplies(previous.introductionId, previous.messageId, dependencies);
+  }
+  if (previous.outcome === 'ignored' && previous.waitingFor) {
+    const adopted = await adoptIfThreadArrived(previous, dependencies);
+    if (adopted) return { ...adopted, repeatDelivery: true };
+  }
   if (previous.outcome === 'captured' && previous.introductionId) {
     const introduction = await dependencies.store.getIntroduction(previous.introductionId);
     const owner = introduction ? await dependencies.partners.getPartner(introduction.owner) : null;

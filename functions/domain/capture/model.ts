@@ -25,5 +25,7 @@ export interface InboundRecord {
   /** Where the raw message is kept (s3://bucket/key or file path); nothing is ever thrown away. */
   readonly rawLocation: string;
   readonly verdicts: SesVerdicts | null;
+  /** A reply that arrived before the message it answers: the Message-IDs it waits for (see `CaptureStore.saveWaitingReply`). */
+  readonly waitingFor?: readonly string[];
 }
 

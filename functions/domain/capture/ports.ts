@@ -26,6 +26,25 @@ export interface CaptureStore {
   saveReply(reply: { introductionId: string; messageId: string | null; event: IntroductionEvent; inbound: InboundRecord }): Promise<SaveResult | 'message_exists'>;
   /** Records the outcome of a delivery that changed nothing else (ignored, rejected, duplicate...). */
   saveOutcome(inbound: InboundRecord): Promise<SaveResult>;
+  /**
+   * A reply whose thread is not on record yet (it arrived before the message it answers): its
+   * outcome, ignored for now, and one marker per Message-ID it answers, in one transaction.
+   */
+  saveWaitingReply(reply: { inbound: InboundRecord; awaited: readonly string[] }): Promise<SaveResult>;
+  /** Deliveries of replies waiting for this Message-ID to be captured (see `saveWaitingReply`). */
+  findWaitingReplies(messageId: string): Promise<string[]>;
+  /**
+   * A waiting reply joins its introduction, in one transaction: its outcome becomes `attached`, its
+   * Message-ID is mapped to the introduction, a history event is added. `message_exists` when
+   * another copy of the reply took the Message-ID first (its outcome then becomes `duplicate`);
+   * `not_waiting` when it no longer waits (adopted already).
+   */
+  adoptWaitingReply(adoption: {
+    deliveryId: string;
+    introductionId: string;
+    reasons: readonly string[];
+    event: IntroductionEvent;
+  }): Promise<'adopted' | 'message_exists' | 'not_waiting'>;
 }
 
 export interface PartnerDirectory {
