@@ -115,7 +115,7 @@ tr.fresh td{background:#fff8db}
 .filters{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;padding:.75rem;background:var(--tint);border-radius:.4rem}
 .filters label{display:block;font-weight:600;font-size:.9rem;margin-bottom:.2rem}
 select,input[type=date]{font:inherit;min-height:44px;padding:.4rem .5rem;border:2px solid var(--muted);border-radius:.35rem;background:#fff;color:var(--text)}
-button,.button{display:inline-block;min-height:44px;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:2px solid var(--accent);border-radius:.35rem;cursor:pointer;text-decoration:none}
+button,.button{display:inline-block;min-height:44px;padding:.5rem 1rem;font:inherit;font-weight:600;white-space:nowrap;color:#fff;background:var(--accent);border:2px solid var(--accent);border-radius:.35rem;cursor:pointer;text-decoration:none}
 button:hover,.button:hover{background:#154c90}
 .secondary{background:#fff;color:var(--accent)}
 .secondary:hover{background:var(--tint)}
