@@ -1,4 +1,4 @@
-import { isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
+import { findFreePort, isPortInUse, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { localPaths, readLocalSettings, type LocalSettings } from './local-settings.ts';
 import { PortInUseError } from './port-in-use.ts';
 import { readRunningLocalMode } from './runtime-file.ts';
@@ -52,7 +52,18 @@ async function checkedDynamoDbLocal(settings: LocalSettings): Promise<RunningDyn
   for (const [port, what, variable] of ports) {
     if (port !== undefined && (await isPortInUse(port))) throw new PortInUseError(port, what, variable);
   }
-  return startDynamoDbLocal({ dataDirectory: paths.dynamo, quickStart: true, ...(settings.dynamoPort ? { port: settings.dynamoPort } : {}) });
+  return startDynamoDbLocal({ dataDirectory: paths.dynamo, quickStart: true, port: settings.dynamoPort ?? (await freePortOtherThan(ports.map(([port]) => port))) });
+}
+
+/**
+ * A free port that is none of local mode's configured ports, for a server that binds before them
+ * (DynamoDB Local, the loopback Google server): a port just freed may be about to be one of them.
+ */
+export async function freePortOtherThan(taken: readonly (number | undefined)[]): Promise<number> {
+  for (;;) {
+    const port = await findFreePort();
+    if (!taken.includes(port)) return port;
+  }
 }
 
 function keyOf(settings: LocalSettings): string {

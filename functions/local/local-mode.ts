@@ -7,7 +7,7 @@ import { FileRawMailStore } from '../adapters/local/file-raw-mail.ts';
 import { OutboxFolderSender } from '../adapters/local/outbox-folder-sender.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import type { RunningDynamoDbLocal } from './dynamodb-local.ts';
-import { LocalModeAlreadyRunningError, localModeDynamoDb } from './early-start.ts';
+import { freePortOtherThan, LocalModeAlreadyRunningError, localModeDynamoDb } from './early-start.ts';
 import { makeWebHandler } from '../handlers/web.ts';
 import { makeBookingHandler } from '../handlers/booking.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
@@ -98,7 +98,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
       webBaseUrl: webUrl,
       captureAddress: settings.captureAddress,
       googleClient: settings.googleClient,
-      ...(settings.googlePort ? { googlePort: settings.googlePort } : {}),
+      googlePort: settings.googlePort ?? (await freePortOtherThan([settings.smtpPort, settings.webPort, started.dynamo.port])),
       googleStatePath: paths.googleState,
       log: (line) => process.stdout.write(`${line}\n`),
     });

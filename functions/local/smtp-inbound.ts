@@ -69,6 +69,11 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Run
     },
   });
 
+  // Before listening: smtp-server re-emits the listening socket's errors too (EADDRINUSE), and an
+  // 'error' event with no listener would end the process with a stack trace instead of the message below.
+  server.on('error', () => {
+    // A client's broken connection must not take local mode down; smtp-server already answered it.
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port, 'SMTP capture server', 'REFER_SMTP_PORT') : error);
@@ -78,9 +83,6 @@ export async function startSmtpInbound(options: SmtpInboundOptions): Promise<Run
       server.server.off('error', onError);
       resolve();
     });
-  });
-  server.on('error', () => {
-    // A client's broken connection must not take local mode down; smtp-server already answered it.
   });
   const address = server.server.address();
   return {

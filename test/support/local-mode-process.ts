@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePort } from '../../functions/local/dynamodb-local.ts';
+import { freePortOtherThan } from '../../functions/local/early-start.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const REFER = join(ROOT, 'bin/refer.js');
@@ -28,7 +29,8 @@ export interface LocalModeProcess {
 
 export async function startLocalModeProcess(options: { timeoutMs?: number } = {}): Promise<LocalModeProcess> {
   const dataDirectory = mkdtempSync(join(tmpdir(), 'refer-local-'));
-  const [smtpPort, webPort] = [await findFreePort(), await findFreePort()];
+  const smtpPort = await findFreePort();
+  const webPort = await freePortOtherThan([smtpPort]);
   const env = {
     ...process.env,
     REFER_DATA_DIR: dataDirectory,
