@@ -54,6 +54,9 @@ async function askQuestion(
         ? outcomeQuestionEmail({ ...base, outboxKey: `outcome#${introduction.id}#${due}`, meeting: introduction.meeting ?? null })
         : closeQuestionEmail({ ...base, outboxKey: `close#${introduction.id}#${state.closeAsks + 1}`, askNumber: state.closeAsks + 1 });
   const result = await send(email, dependencies);
+  // The event before the state: a crash between them is retried (the due time still set), and both are keyed, so neither is lost or doubled.
+  const type = question === 'nudge' ? 'nudge_sent' : question === 'outcome' ? 'outcome_asked' : 'close_asked';
+  await dependencies.store.addEvent(historyEvent(introduction, dependencies, { type, detail: `asked ${partner.email}`, sourceId: `${question}:${due}` }));
   // Recorded once: a run that finds the due time already cleared (by a concurrent run of this job) leaves it.
   await updateFollowUp(introduction.id, dependencies.store, (_current, now): FollowUpState | null => {
     if (now[field] !== due) return null;
@@ -63,8 +66,6 @@ async function askQuestion(
         ? { ...now, outcomeDueAt: null, outcomeAskedFor: due }
         : { ...now, closeDueAt: null, closeAsks: now.closeAsks + 1 };
   });
-  const type = question === 'nudge' ? 'nudge_sent' : question === 'outcome' ? 'outcome_asked' : 'close_asked';
-  await dependencies.store.addEvent(historyEvent(introduction, dependencies, { type, detail: `asked ${partner.email}`, sourceId: `${question}:${due}` }));
   return result;
 }
 
@@ -97,14 +98,15 @@ export async function runUpdate(introductionId: string, at: Date, dependencies: 
     }),
     dependencies,
   );
+  // The event before the state, as for the questions: a retry after a crash in between finds the update still pending.
+  await dependencies.store.addEvent(
+    historyEvent(introduction, dependencies, { type: 'update_sent', detail: `told ${introduction.introducer.email}: ${changes.map((change) => change.status).join(', ')}`, sourceId: key }),
+  );
   // Only what was sent is cleared: a change recorded meanwhile waits for the next update.
   await updateFollowUp(introduction.id, dependencies.store, (_current, now) => {
     const remaining = now.pendingUpdates.filter((pending) => !changes.some((change) => change.status === pending.status && change.at === pending.at));
     return { ...now, pendingUpdates: remaining, updateDueAt: remaining.length > 0 ? new Date(at.getTime() + UPDATE_COMBINE_MINUTES * 60_000).toISOString() : null };
   });
-  await dependencies.store.addEvent(
-    historyEvent(introduction, dependencies, { type: 'update_sent', detail: `told ${introduction.introducer.email}: ${changes.map((change) => change.status).join(', ')}`, sourceId: key }),
-  );
   return result;
 }
 
