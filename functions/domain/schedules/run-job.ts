@@ -5,6 +5,7 @@ import { armSchedules, reconcileIntroduction } from '../followup/reconcile.ts';
 import { runClose, runNudge, runOutcome, runUpdate } from '../followup/question-jobs.ts';
 import { runGroupDigest, runOneToOne, runWeekly } from '../pairs/pair-jobs.ts';
 import { armPairSchedules, GROUP_DIGEST_CRON } from '../pairs/pair-setup.ts';
+import type { Introduction } from '../introductions/introduction.ts';
 import type { Job } from './jobs.ts';
 import { scheduleName } from './scheduler-port.ts';
 
@@ -44,7 +45,8 @@ export async function runJob(job: Job, dependencies: FollowThroughDependencies):
 /**
  * The daily backstop. The table is the source of truth: whatever is due and was missed runs now,
  * every future due time is armed again (arming is idempotent), pairs and groups get their
- * recurring schedules back, and an introduction whose booking trigger was lost is booked.
+ * recurring schedules back, and an introduction whose booking trigger was lost, or whose booking
+ * failed for good and was dead-lettered, is booked.
  */
 export async function sweep(at: Date, dependencies: FollowThroughDependencies): Promise<string[]> {
   const outcomes: string[] = [];
@@ -64,15 +66,32 @@ export async function sweep(at: Date, dependencies: FollowThroughDependencies): 
     const after = (await dependencies.store.getIntroduction(introduction.id))?.followUp ?? state;
     await armSchedules(introduction.id, [EMPTY_FOLLOW_UP], futureOnly(after, at), dependencies);
     const capturedLongAgo = new Date(introduction.createdAt).getTime() < at.getTime() - BOOKING_BACKSTOP_MINUTES * 60_000;
-    if (introduction.status === 'introduced' && !introduction.booking && capturedLongAgo) {
-      outcomes.push(`booking:${(await bookIntroduction(introduction.id, dependencies.booking)).outcome}`);
-    }
+    if (capturedLongAgo && bookingLeftUndone(introduction)) outcomes.push(`booking:${await bookAgain(introduction.id, dependencies)}`);
   }
   for (const pair of await dependencies.pairs.listPairs()) await armPairSchedules(pair, dependencies);
   for (const group of await dependencies.pairs.listGroups()) {
     await dependencies.scheduler.armRecurring(scheduleName('group-digest', group.id), GROUP_DIGEST_CRON, group.timeZone, { kind: 'group-digest', groupId: group.id });
   }
   return outcomes;
+}
+
+/**
+ * A booking that never started (its trigger was lost) or never finished: it began ("booking in
+ * the partner's calendar") and then failed for good (Google down through every retry, so the
+ * trigger went to the dead-letter queue) or crashed. Booking is idempotent, so trying again is safe.
+ */
+function bookingLeftUndone(introduction: Introduction): boolean {
+  if (introduction.status === 'introduced') return !introduction.booking;
+  return introduction.status === 'awaiting_booking' && introduction.booking?.waitingFor === 'booking';
+}
+
+/** One booking's failure (Google still down) is reported and left for the next sweep, not the end of this one. */
+async function bookAgain(introductionId: string, dependencies: FollowThroughDependencies): Promise<string> {
+  try {
+    return (await bookIntroduction(introductionId, dependencies.booking)).outcome;
+  } catch (error) {
+    return `failed (${error instanceof Error ? error.name : 'error'})`;
+  }
 }
 
 function futureOnly(state: typeof EMPTY_FOLLOW_UP, at: Date): typeof EMPTY_FOLLOW_UP {
