@@ -4,7 +4,7 @@ import { CalendarAuthorizationError, type CalendarPort } from '../../domain/book
 import type { Partner } from '../../domain/partners/partner.ts';
 import type { SecretSealer } from '../../domain/security/secret-sealer.ts';
 import { GOOGLE_CALENDAR_SCOPES } from '../../shared/booking-config.ts';
-import { GoogleCalendar, type RetryPolicy } from './google-calendar.ts';
+import { GoogleCalendar, NO_TRANSPORT_RETRIES, type RetryPolicy } from './google-calendar.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
 import type { GoogleOAuth } from './google-oauth.ts';
 
@@ -38,7 +38,7 @@ export class GoogleCalendarAccess implements CalendarAccess {
     if (connection.method === 'service_account') {
       const key = this.options.serviceAccount;
       if (!key) throw new CalendarAuthorizationError('no service account is configured for domain-wide delegation');
-      const jwt = new JWT({ email: key.clientEmail, key: key.privateKey, scopes: [...GOOGLE_CALENDAR_SCOPES], subject: partner.email });
+      const jwt = new JWT({ email: key.clientEmail, key: key.privateKey, scopes: [...GOOGLE_CALENDAR_SCOPES], subject: partner.email, transporterOptions: NO_TRANSPORT_RETRIES });
       return new GoogleCalendar(jwt, calendarOptions);
     }
     if (!this.options.oauth) throw new CalendarAuthorizationError('no Google OAuth client is configured');

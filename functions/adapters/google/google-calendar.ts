@@ -45,6 +45,12 @@ export const GOOGLE_RETRY_POLICY: RetryPolicy = {
  */
 export const GOOGLE_REQUEST_TIMEOUT_MS = 5_000;
 
+/**
+ * For google-auth-library's token requests: it retries them itself (three times, with its own
+ * backoff), inside each attempt of ours. Off, so one call costs at most `attempts` requests.
+ */
+export const NO_TRANSPORT_RETRIES = { retryConfig: { retry: 0, noResponseRetries: 0 } } as const;
+
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN']);

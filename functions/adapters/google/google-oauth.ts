@@ -1,5 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { GOOGLE_CALENDAR_SCOPES } from '../../shared/booking-config.ts';
+import { NO_TRANSPORT_RETRIES } from './google-calendar.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
 
 export interface GoogleOAuthClientSettings {
@@ -50,6 +51,9 @@ export class GoogleOAuth {
   private client(): OAuth2Client {
     const { endpoints } = this.settings;
     return new OAuth2Client({
+      // No retries of its own for token requests: the calendar adapter's bounded retries wrap every
+      // call, token refresh included; with both, a failing token endpoint got 16 requests per call.
+      transporterOptions: NO_TRANSPORT_RETRIES,
       clientId: this.settings.clientId,
       clientSecret: this.settings.clientSecret,
       redirectUri: this.settings.redirectUri,
