@@ -1,5 +1,4 @@
 import { GetObjectCommand, type GetObjectCommandInput } from '@aws-sdk/client-s3';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureDelivery, MAX_MESSAGE_BYTES_READ, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
 import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
@@ -7,6 +6,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { createCaptureHarness, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
 import { reportFigures } from './support/figures.ts';
 import { forbidInLogs } from './support/log-capture.ts';
+import { s3ObjectOutput } from './support/s3-object.ts';
 import { SOAK } from './support/scale.ts';
 
 /**
@@ -98,20 +98,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.connection.client.destroy());
 
-/** The object as S3 serves it: the Range asked for, as a view (no copy), like the SDK's body. */
+/** The object as S3 serves it, noting the Range asked for. */
 function serve(bytes: Buffer) {
   return (input: GetObjectCommandInput) => {
     ranges.push(input.Range);
-    const range = /^bytes=(\d+)-(\d+)$/.exec(input.Range ?? '');
-    const part = range ? bytes.subarray(Number(range[1]), Number(range[2]) + 1) : bytes;
-    return {
-      ContentLength: part.length,
-      Body: Object.assign(Readable.from([part]), {
-        transformToByteArray: () => Promise.resolve(new Uint8Array(part.buffer, part.byteOffset, part.byteLength)),
-        transformToString: () => Promise.resolve(part.toString('utf8')),
-        transformToWebStream: () => Readable.toWeb(Readable.from([part])),
-      }),
-    };
+    return s3ObjectOutput(bytes, input);
   };
 }
 
