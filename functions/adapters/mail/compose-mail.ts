@@ -1,4 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { OutboundEmail } from '../../domain/outbound/outbound-email.ts';
 import { OUTBOUND_MARKER_HEADER } from '../../domain/message/outbound-marker.ts';
 import { deterministicId } from '../../domain/shared/ids.ts';
@@ -23,9 +24,9 @@ export async function composeMail(email: OutboundEmail, from: SenderIdentity): P
   const messageId = `<${deterministicId('outbox', email.outboxKey)}@${domain}>`;
   const composer = new MailComposer({
     from: { name: from.name, address: from.address },
-    to: email.to.map((contact) => (contact.name ? { name: contact.name, address: contact.email } : contact.email)),
-    ...(email.replyTo?.length ? { replyTo: email.replyTo.map((contact) => (contact.name ? { name: contact.name, address: contact.email } : contact.email)) } : {}),
-    subject: email.subject,
+    to: email.to.map(mailbox),
+    ...(email.replyTo?.length ? { replyTo: email.replyTo.map(mailbox) } : {}),
+    subject: literalHeaderText(email.subject),
     text: email.text,
     html: email.html,
     messageId,
@@ -42,6 +43,21 @@ export async function composeMail(email: OutboundEmail, from: SenderIdentity): P
     composer.compile().build((error, message) => (error ? reject(error) : resolve(message)));
   });
   return { raw, messageId };
+}
+
+function mailbox(contact: { readonly email: string; readonly name: string | null }): string | { name: string; address: string } {
+  return contact.name ? { name: literalHeaderText(contact.name), address: contact.email } : contact.email;
+}
+
+/**
+ * Header text as it should read. One line (no control characters); and text that looks like an
+ * encoded word ("=?utf-8?q?Hi=0D=0ABcc:...?=", copied from a hostile subject or name) is sent
+ * encoded itself, since the composer writes ASCII as it is and the recipient's mail client would
+ * decode it into whatever it hides, line breaks included.
+ */
+function literalHeaderText(text: string): string {
+  const line = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  return line.includes('=?') ? encodeWord(line, 'B', 52) : line;
 }
 
 /**

@@ -59,7 +59,7 @@ async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMe
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     replyTo: addresses(parsed.replyTo),
-    subject: parsed.subject ?? '',
+    subject: oneLine(parsed.subject ?? ''),
     messageId: messageIds(parsed.messageId)[0] ?? null,
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
@@ -69,6 +69,14 @@ async function parseAtDepth(raw: Buffer | string, depth: number): Promise<MailMe
     partTypes: parsed.attachments.map(partType),
     attachedMessages,
   };
+}
+
+/**
+ * A subject is one line: an encoded word can decode to CR/LF or other control characters
+ * ("=?utf-8?q?Hi=0D=0ABcc:_x?="), which must not travel on into the subjects we write.
+ */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
 }
 
 /** Broken MIME can leave a part without a type; mailparser then gives `false`, whatever its types say. */

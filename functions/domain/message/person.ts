@@ -22,7 +22,8 @@ export function cleanDisplayName(name: string | null | undefined): string | null
   if (!name) return null;
   const cleaned = name
     .slice(0, MAX_DISPLAY_NAME_CHARS * 4)
-    .replace(/[\r\n\t]+/g, ' ')
+    // Line breaks and other control characters (an encoded word can decode to them) are not part of a name.
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
     .replace(/["'`]/g, '')
     .replace(/\s*@ENRON$/i, '')
     .replace(/\s+/g, ' ')
