@@ -11,6 +11,7 @@ import { streamEvent, type StreamRecord } from '../support/booking-harness.ts';
 import { createFollowThroughHarness, type FollowThroughHarness } from '../support/follow-through-harness.ts';
 import { CrashPlan, crashPoints } from './support/crash-plan.ts';
 import { reportFigures } from './support/figures.ts';
+import { watchLogSinks } from './support/log-capture.ts';
 import { invokeAsync, invokeStream } from './support/lambda.ts';
 
 /**
@@ -27,6 +28,7 @@ let h: FollowThroughHarness;
 let people = 0;
 beforeAll(async () => {
   h = await createFollowThroughHarness();
+  watchLogSinks(h.logs, h.booking.logs);
 });
 beforeEach(() => h.resetBetweenTests());
 afterAll(() => h.stop());

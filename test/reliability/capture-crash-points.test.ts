@@ -5,6 +5,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
 import { CrashPlan, crashPoints } from './support/crash-plan.ts';
 import { reportFigures } from './support/figures.ts';
+import { watchLogSinks } from './support/log-capture.ts';
 import { invokeAsync } from './support/lambda.ts';
 
 /**
@@ -25,6 +26,7 @@ let h: CaptureHarness;
 let real: CaptureDependencies | undefined;
 beforeAll(async () => {
   h = await createCaptureHarness();
+  watchLogSinks(h.logs);
   await h.registerPartner(PARTNER, 'Sam Lee');
   h.handler({ wrap: (dependencies) => (real = dependencies) });
 });

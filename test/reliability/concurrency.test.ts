@@ -8,6 +8,7 @@ import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type C
 import { createWebHarness, fetchPage, postForm, tokenOf, type FetchedPage, type WebHarness } from '../support/web-harness.ts';
 import { reportFigures } from './support/figures.ts';
 import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
+import { watchLogSinks } from './support/log-capture.ts';
 
 /**
  * Fifty at once: deliveries in one thread (the introduction, copies of it, replies, some ahead of
@@ -99,6 +100,7 @@ describe('concurrency', () => {
     let h: WebHarness;
     beforeAll(async () => {
       h = await createWebHarness();
+      watchLogSinks(h.logs, h.booking.logs);
     });
     afterAll(() => h.stop());
     let people = 0;

@@ -5,7 +5,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
 import { reportFigures } from './support/figures.ts';
 import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
-import { forbidInLogs } from './support/log-capture.ts';
+import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
 import { seededRandom, shuffled, withConcurrency } from './support/random.ts';
 import { SOAK, scaled } from './support/scale.ts';
 
@@ -47,6 +47,7 @@ let h: CaptureHarness;
 let dependencies: CaptureDependencies | undefined;
 beforeAll(async () => {
   h = await createCaptureHarness();
+  watchLogSinks(h.logs);
   for (const [index, partner] of PARTNERS.entries()) await h.registerPartner(partner, `Partner ${index + 1}`);
   h.handler({ wrap: (real) => (dependencies = real) });
 });

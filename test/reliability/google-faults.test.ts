@@ -8,6 +8,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { compressGoogleRequestTimeout } from '../support/booking-harness.ts';
 import { createFollowThroughHarness, type FollowThroughHarness } from '../support/follow-through-harness.ts';
 import { reportFigures } from './support/figures.ts';
+import { watchLogSinks } from './support/log-capture.ts';
 import { DeadLetterQueue, invokeStream } from './support/lambda.ts';
 
 /**
@@ -50,6 +51,7 @@ let people = 0;
 const deadLetters = new DeadLetterQueue();
 beforeAll(async () => {
   h = await createFollowThroughHarness();
+  watchLogSinks(h.logs, h.booking.logs);
 });
 beforeEach(() => h.resetBetweenTests());
 afterEach(() => {

@@ -10,6 +10,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
 import { corpusMessages, mutate, mutationArbitrary } from '../support/mail-mutations.ts';
 import { reportFigures } from './support/figures.ts';
+import { watchLogSinks } from './support/log-capture.ts';
 import { HOSTILE_PARTNER, hostileMailMessage, hostileRawMessage, PATHOLOGICAL_PIECES, soundnessProblems, understandingContext } from './support/hostile-mail.ts';
 import { invokeAsync } from './support/lambda.ts';
 import { SOAK, scaled } from './support/scale.ts';
@@ -178,6 +179,7 @@ describe('hostile and broken mail', () => {
     let dependencies: CaptureDependencies | undefined;
     beforeAll(async () => {
       h = await createCaptureHarness();
+      watchLogSinks(h.logs);
       for (const partner of [HOSTILE_PARTNER, 'john.malowney@enron.com', 'hilda.bourgeois-galloway@enron.com', 'jane.doe@acme.example']) await h.registerPartner(partner);
       h.handler({ wrap: (real) => (dependencies = real) });
     });

@@ -5,7 +5,7 @@ import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
 import { logger } from '../../functions/shared/logger.ts';
 import { createCaptureHarness, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
 import { reportFigures } from './support/figures.ts';
-import { forbidInLogs } from './support/log-capture.ts';
+import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
 import { s3ObjectOutput } from './support/s3-object.ts';
 import { SOAK } from './support/scale.ts';
 
@@ -92,6 +92,7 @@ const ranges: (string | undefined)[] = [];
 
 beforeAll(async () => {
   h = await createCaptureHarness();
+  watchLogSinks(h.logs);
   await h.registerPartner(INTRODUCER, 'Sam Lee');
   h.handler({ wrap: (real) => (dependencies = real) });
   forbidInLogs('Jane, meet Bob', 'The archive is attached', 'More of the');

@@ -12,7 +12,7 @@ import { logger } from '../../functions/shared/logger.ts';
 import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, SENDER, sesSample, sesSampleNames, type CaptureHarness } from '../support/capture-harness.ts';
 import { createWebHarness, fetchPage, postForm, tokenOf, type FetchedPage, type WebHarness } from '../support/web-harness.ts';
 import { reportFigures } from './support/figures.ts';
-import { forbidInLogs } from './support/log-capture.ts';
+import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
 import { scaled } from './support/scale.ts';
 
 /**
@@ -83,6 +83,7 @@ describe('security', () => {
     let real: CaptureDependencies | undefined;
     beforeAll(async () => {
       h = await createCaptureHarness();
+      watchLogSinks(h.logs);
       await h.registerPartner(PARTNER, 'Sam Lee');
       h.handler({ wrap: (dependencies) => (real = dependencies) });
     });
@@ -235,6 +236,7 @@ describe('security', () => {
     let h: WebHarness;
     beforeAll(async () => {
       h = await createWebHarness();
+      watchLogSinks(h.logs, h.booking.logs);
     });
     afterAll(() => h.stop());
     let people = 0;

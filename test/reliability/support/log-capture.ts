@@ -11,7 +11,7 @@ import { CORPUS_DIR } from '../../support/corpus.ts';
  */
 
 export interface CapturedLine {
-  readonly source: 'stdout' | 'stderr' | 'console';
+  readonly source: 'stdout' | 'stderr' | 'console' | 'log sink';
   readonly text: string;
 }
 
@@ -81,6 +81,26 @@ export function installLogCapture(): void {
 
 function record(source: CapturedLine['source'], text: string): void {
   for (const line of text.split('\n')) if (line.trim()) state.lines.push({ source, text: line });
+}
+
+type LogCall = { readonly level: string; readonly args: readonly unknown[] };
+
+/**
+ * What the production code logs through a harness's log sink (the harnesses hand their handlers
+ * an array-backed logger instead of Powertools) is scanned like everything else: every call pushed
+ * to these arrays from now on is captured too, whatever the harness clears between tests.
+ */
+export function watchLogSinks(...sinks: LogCall[][]): void {
+  for (const sink of sinks) {
+    const push = sink.push.bind(sink);
+    sink.push = (...calls: LogCall[]) => {
+      for (const call of calls) {
+        const text = JSON.stringify({ level: call.level, args: call.args }, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+        state.lines.push({ source: 'log sink', text });
+      }
+      return push(...calls);
+    };
+  }
 }
 
 /** Prints a line of figures for the report, outside the capture (the figures are the test's, not the system's). */

@@ -1,5 +1,5 @@
 import { afterAll, expect } from 'vitest';
-import { capturedLogLines, describeOffenders, installLogCapture, scanCapturedLogs } from './log-capture.ts';
+import { capturedLogLines, describeOffenders, installLogCapture, scanCapturedLogs, writeFigures } from './log-capture.ts';
 
 /**
  * Setup file (vitest `setupFiles`): for each test file under test/reliability, capture everything
@@ -11,6 +11,8 @@ if (/[\\/]test[\\/]reliability[\\/]/.test(file)) {
   installLogCapture();
   afterAll(() => {
     const offenders = scanCapturedLogs();
+    const name = file.replace(/^.*[\\/]test[\\/]reliability[\\/]/, '');
+    writeFigures(`reliability | log scan | ${name}: lines scanned ${capturedLogLines().length}, offenders ${offenders.length}`);
     if (offenders.length > 0) throw new Error(`${describeOffenders(offenders)}\n(${capturedLogLines().length} lines captured in ${file})`);
   });
 }
