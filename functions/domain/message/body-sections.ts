@@ -49,6 +49,8 @@ const ATTRIBUTION_LINE =
   /^[>\s]*(?:on\b.{0,300}\bwrote|le\b.{0,300}\ba [ée]crit|am\b.{0,300}\bschrieb|el\b.{0,300}\bescribi[óo]|il\b.{0,300}\bha scritto|op\b.{0,300}\bschreef|em\b.{0,300}\bescreveu|den\b.{0,300}\bskrev)\s*:?\s*$/i;
 const ATTRIBUTION_START = /^[>\s]*(?:on|le|am|el|il|op|em|den)\s+\S/i;
 const ATTRIBUTION_END = /\b(?:wrote|a [ée]crit|schrieb|escribi[óo]|ha scritto|schreef|escreveu|skrev)\s*:\s*$/i;
+/** A word every attribution line has (both patterns above need one). */
+const ATTRIBUTION_WORD = /wrote|a [ée]crit|schrieb|escribi[óo]|ha scritto|schreef|escreveu|skrev/i;
 const LOTUS_SENDER_LINE = /^\s*(.{1,200}?)\s+on\s+\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}/i;
 
 type HeaderField = 'from' | 'to' | 'cc' | 'subject' | 'date';
@@ -67,15 +69,21 @@ const KEY_TO_FIELD = new Map<string, HeaderField>(
 const HEADER_LINE = /^[>\s]*(?:\*{1,2}\s*)?([\p{L}]{1,20})\s*(?:\*{1,2}\s*)?[:：]\s*(?:\*{1,2}\s*)?(.*)$/u;
 const GLUED_HEADER_KEYS = /(From|To|Cc|Sent|Subject|Date)\s*:/g;
 
-export function splitBody(text: string): BodySections {
-  const lines = normalizeLines(text);
-  const starts = findBlockStarts(lines);
+/**
+ * `quotedBlocks` says how many of the quoted messages to read (their headers and text), for a
+ * caller that only looks at the first ones; the new text and the forward marker are the same.
+ */
+export function splitBody(text: string, quotedBlocks = MAX_QUOTED_BLOCKS): BodySections {
+  const normalized = text.slice(0, MAX_ANALYZED_BODY_CHARS).replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ');
+  const lines = normalizeLines(normalized);
+  // Every line is tried against the attribution patterns only when some line can match them.
+  const starts = findBlockStarts(lines, ATTRIBUTION_WORD.test(normalized));
   const firstStart = starts[0]?.line ?? lines.length;
   const firstQuoteLine = lines.findIndex((line, index) => index < firstStart && /^\s*>/.test(line));
   const newTextEnd = firstQuoteLine >= 0 ? Math.min(firstQuoteLine, firstStart) : firstStart;
 
   const quoted: QuotedMessage[] = [];
-  for (const [index, start] of starts.slice(0, MAX_QUOTED_BLOCKS).entries()) {
+  for (const [index, start] of starts.slice(0, Math.min(quotedBlocks, MAX_QUOTED_BLOCKS)).entries()) {
     const end = starts[index + 1]?.line ?? lines.length;
     quoted.push(readQuotedMessage(lines, start, end));
   }
@@ -93,12 +101,16 @@ interface BlockStart {
   readonly headerLine: number;
 }
 
+/** Lines of a text whose line ends and no-break spaces are already normalized. */
 function normalizeLines(text: string): string[] {
-  const lines = text.slice(0, MAX_ANALYZED_BODY_CHARS).replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ').split('\n');
+  const lines = text.split('\n');
   // Yahoo writes a forwarded header block on one line: "----- Forwarded Message ----- From: a To: b Sent: ...".
-  return lines.flatMap((line) =>
-    FORWARD_SEPARATOR.test(line) && hasGluedHeaders(line) ? line.replace(GLUED_HEADER_KEYS, '\n$1:').split('\n') : [line],
-  );
+  const normalized: string[] = [];
+  for (const line of lines) {
+    if (hasGluedHeaders(line) && FORWARD_SEPARATOR.test(line)) normalized.push(...line.replace(GLUED_HEADER_KEYS, '\n$1:').split('\n'));
+    else normalized.push(line);
+  }
+  return normalized;
 }
 
 /**
@@ -107,16 +119,17 @@ function normalizeLines(text: string): string[] {
  * on a line of many of them.
  */
 function hasGluedHeaders(line: string): boolean {
+  if (!line.includes('From')) return false;
   const from = /\bFrom\s*:/.exec(line);
   return from !== null && /\b(?:To|Sent|Subject)\s*:/.test(line.slice(from.index + from[0].length));
 }
 
-function findBlockStarts(lines: readonly string[]): BlockStart[] {
+function findBlockStarts(lines: readonly string[], mayHaveAttribution: boolean): BlockStart[] {
   const starts: BlockStart[] = [];
   let index = 0;
   while (index < lines.length) {
     const line = lines[index] ?? '';
-    const start = blockStartAt(lines, index, line);
+    const start = blockStartAt(lines, index, line, mayHaveAttribution);
     if (start) {
       starts.push(start);
       index = Math.max(start.headerLine + 1, index + 1);
@@ -129,16 +142,18 @@ function findBlockStarts(lines: readonly string[]): BlockStart[] {
   return starts;
 }
 
-function blockStartAt(lines: readonly string[], index: number, line: string): BlockStart | null {
-  if (FORWARD_SEPARATOR.test(line)) return { line: index, marker: 'forward', headerLine: nextNonBlank(lines, index + 1) };
-  if (ORIGINAL_SEPARATOR.test(line)) {
+function blockStartAt(lines: readonly string[], index: number, line: string, mayHaveAttribution: boolean): BlockStart | null {
+  // Every line is tried: the separators are only looked for on lines with the characters they need.
+  const hasDashes = line.includes('--');
+  if ((hasDashes || line.includes(':')) && FORWARD_SEPARATOR.test(line)) return { line: index, marker: 'forward', headerLine: nextNonBlank(lines, index + 1) };
+  if ((hasDashes || line.includes('__________')) && ORIGINAL_SEPARATOR.test(line)) {
     const next = nextNonBlank(lines, index + 1);
     // An underscore rule only separates a message when a header block follows it.
     if (/_{10,}/.test(line) && !startsHeaderBlock(lines, next)) return null;
     return { line: index, marker: 'original', headerLine: next };
   }
-  if (ATTRIBUTION_LINE.test(line)) return { line: index, marker: 'attribution', headerLine: index };
-  if (ATTRIBUTION_START.test(line) && ATTRIBUTION_END.test(lines[index + 1] ?? '') && line.length < 300) {
+  if (mayHaveAttribution && ATTRIBUTION_LINE.test(line)) return { line: index, marker: 'attribution', headerLine: index };
+  if (mayHaveAttribution && ATTRIBUTION_START.test(line) && ATTRIBUTION_END.test(lines[index + 1] ?? '') && line.length < 300) {
     return { line: index, marker: 'attribution', headerLine: index };
   }
   if (startsHeaderBlock(lines, index)) return { line: index, marker: 'header', headerLine: index };
@@ -152,6 +167,8 @@ function nextNonBlank(lines: readonly string[], from: number): number {
 }
 
 function headerField(line: string): { field: HeaderField; value: string } | null {
+  // Every line is asked; most have no colon, which HEADER_LINE needs.
+  if (!line.includes(':') && !line.includes('：')) return null;
   const match = HEADER_LINE.exec(line);
   if (!match?.[1]) return null;
   const field = KEY_TO_FIELD.get(match[1].toLowerCase());

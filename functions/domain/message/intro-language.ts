@@ -14,48 +14,108 @@ export interface IntroCue {
 const YOU_PAIR = String.raw`(?:you|y'all|you two|you both|both of you|the two of you|you guys|you all)`;
 const NAME = String.raw`([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+){0,2})`;
 
-const STRONG_CUES: readonly RegExp[] = [
-  new RegExp(String.raw`\b(?:introduc(?:e|ing)|intro'?ing|connect(?:ing)?|link(?:ing)?(?: up)?)\s+${YOU_PAIR}\b`, 'iu'),
-  new RegExp(String.raw`\b(?:put(?:ting)?|get(?:ting)?|bring(?:ing)?)\s+${YOU_PAIR}\s+(?:in touch|in contact|together|connected)\b`, 'iu'),
-  new RegExp(
-    String.raw`\b(?:you two|you both|both of you|the two of you)\s+(?:should|must|need to|ought to|have to|will want to|would|might|could)\s+(?:really\s+)?(?:meet|connect|talk|chat|speak|get together|get to know|know each other|compare notes)\b`,
-    'iu',
-  ),
-  /\b(?:know|meet|meeting|connect with|talk to|speak with|speaking with|benefit from knowing|get to know)\s+each other\b/iu,
-  new RegExp(String.raw`\b(?:thought|think|figured|believe)\s+(?:that\s+)?${YOU_PAIR}\s+(?:should|would|might|could|'d|will)\b`, 'iu'),
-  new RegExp(String.raw`\blet\s+${YOU_PAIR}\s+take it from here\b`, 'iu'),
-  new RegExp(String.raw`\bleave it to\s+${YOU_PAIR}\b`, 'iu'),
-  /\b(?:e-?mail|virtual|quick|warm|double[- ]opt[- ]in)\s+intro(?:duction)?\b/iu,
-  /\bintro(?:duction)?\s+between\b/iu,
-  /\bmaking (?:this|the|an|a quick) (?:intro|introduction|connection)\b/iu,
-  /\bas promised\b[^.\n]{0,40}\b(?:intro|introduc|connect)/iu,
+/**
+ * A cue pattern and the words any match of it must contain, so the pattern (each one a scan of the
+ * whole text) runs only on text that has them: most texts have the words of few patterns. The words
+ * are lower-case; each group must have one of its words in the text (see `neededWordsIn`).
+ */
+interface Cue {
+  readonly pattern: RegExp;
+  readonly needs: readonly (readonly string[])[];
+}
+
+const STRONG_CUES: readonly Cue[] = [
+  {
+    pattern: new RegExp(String.raw`\b(?:introduc(?:e|ing)|intro'?ing|connect(?:ing)?|link(?:ing)?(?: up)?)\s+${YOU_PAIR}\b`, 'iu'),
+    needs: [['intro', 'connect', 'link'], ['you', "y'all"]],
+  },
+  {
+    pattern: new RegExp(String.raw`\b(?:put(?:ting)?|get(?:ting)?|bring(?:ing)?)\s+${YOU_PAIR}\s+(?:in touch|in contact|together|connected)\b`, 'iu'),
+    needs: [['in touch', 'in contact', 'together', 'connected']],
+  },
+  {
+    pattern: new RegExp(
+      String.raw`\b(?:you two|you both|both of you|the two of you)\s+(?:should|must|need to|ought to|have to|will want to|would|might|could)\s+(?:really\s+)?(?:meet|connect|talk|chat|speak|get together|get to know|know each other|compare notes)\b`,
+      'iu',
+    ),
+    needs: [['you two', 'you both', 'both of you', 'the two of you']],
+  },
+  { pattern: /\b(?:know|meet|meeting|connect with|talk to|speak with|speaking with|benefit from knowing|get to know)\s+each other\b/iu, needs: [['each other']] },
+  {
+    pattern: new RegExp(String.raw`\b(?:thought|think|figured|believe)\s+(?:that\s+)?${YOU_PAIR}\s+(?:should|would|might|could|'d|will)\b`, 'iu'),
+    needs: [['thought', 'think', 'figured', 'believe']],
+  },
+  { pattern: new RegExp(String.raw`\blet\s+${YOU_PAIR}\s+take it from here\b`, 'iu'), needs: [['take it from here']] },
+  { pattern: new RegExp(String.raw`\bleave it to\s+${YOU_PAIR}\b`, 'iu'), needs: [['leave it to']] },
+  { pattern: /\b(?:e-?mail|virtual|quick|warm|double[- ]opt[- ]in)\s+intro(?:duction)?\b/iu, needs: [['intro'], ['mail', 'virtual', 'quick', 'warm', 'opt']] },
+  { pattern: /\bintro(?:duction)?\s+between\b/iu, needs: [['intro'], ['between']] },
+  { pattern: /\bmaking (?:this|the|an|a quick) (?:intro|introduction|connection)\b/iu, needs: [['making ']] },
+  { pattern: /\bas promised\b[^.\n]{0,40}\b(?:intro|introduc|connect)/iu, needs: [['as promised']] },
 ];
 
-/** Strong cues that name the person introduced; they count only when that name is a party. */
-const NAMED_STRONG_CUES: readonly RegExp[] = [
-  new RegExp(String.raw`(?:^|[\s,.;:!?(])meet\s+${NAME}`, 'gu'),
-  new RegExp(String.raw`(?:^|[\s,.;:!?(])Meet\s+${NAME}`, 'gu'),
-  new RegExp(
-    String.raw`\b(?:[Ii]ntroduc(?:e|ing)|[Ii]ntro'?ing)\s+(?:to you\s+|you to\s+)?(?:my (?:good |dear |old )?(?:friend|colleague|client|partner|contact)\s+)?${NAME}`,
-    'gu',
-  ),
-  new RegExp(String.raw`\b[Cc]onnect(?:ing)?\s+${NAME}\s+(?:and|with|&)\s+${NAME}`, 'gu'),
+/**
+ * Strong cues that name the person introduced; they count only when that name is a party. These
+ * are case-sensitive: `needs` is searched for in the text as it is.
+ */
+const NAMED_STRONG_CUES: readonly Cue[] = [
+  { pattern: new RegExp(String.raw`(?:^|[\s,.;:!?(])meet\s+${NAME}`, 'gu'), needs: [['meet']] },
+  { pattern: new RegExp(String.raw`(?:^|[\s,.;:!?(])Meet\s+${NAME}`, 'gu'), needs: [['Meet']] },
+  {
+    pattern: new RegExp(
+      String.raw`\b(?:[Ii]ntroduc(?:e|ing)|[Ii]ntro'?ing)\s+(?:to you\s+|you to\s+)?(?:my (?:good |dear |old )?(?:friend|colleague|client|partner|contact)\s+)?${NAME}`,
+      'gu',
+    ),
+    needs: [['ntro']],
+  },
+  { pattern: new RegExp(String.raw`\b[Cc]onnect(?:ing)?\s+${NAME}\s+(?:and|with|&)\s+${NAME}`, 'gu'), needs: [['onnect']] },
 ];
 
-const WEAK_CUES: readonly RegExp[] = [
-  /\b(?:cc'?(?:ing|ed|'d|d)|cc-?ing|copying|copied|looping in|looped in|adding|added|including|included)\b/iu,
-  /\b(?:can|could|will|would|should be able to|is able to|may be able to|might be able to)\s+(?:help|assist|advise|answer|respond to|get back to|reach out to|be a (?:great|good) resource)\b/iu,
-  /\b(?:is|was|would be)\s+(?:the|a|an)\s+(?:right |best |perfect |ideal |great |good |excellent )?(?:person|resource|contact|source|fit|match)\b/iu,
-  /\bthe person (?:who|to|that)\b/iu,
-  /\b(?:suggest|recommend|encourage|advise)\s+(?:that\s+)?you\s+(?:call|contact|reach out|talk|speak|get in touch|connect|meet|email|e-mail|chat)\b/iu,
-  /\b(?:reach out to|get in touch with|contact|call|talk (?:to|with)|speak (?:to|with)|follow up with|connect with|meet with|chat with)\s+(?:him|her|them)\b/iu,
-  /\bbring\s+(?:the matter|this|it)\s+up\s+with\b/iu,
-  /\byou (?:might|may|will|would) (?:want|like|wish) to (?:talk|speak|meet|connect|chat|get together|touch base)\b/iu,
-  /\b(?:he|she|they)\s+(?:will|'ll|can|would|is going to)\s+(?:respond|reply|reach out|follow up|be in touch|contact you|call you|get in touch|get back to you)/iu,
-  /\bI (?:told|mentioned to|have told|already told|let)\s+(?:him|her|them)\b/iu,
-  /\bwho (?:I|we) (?:work|worked|have worked) with\b/iu,
-  /\b(?:a|my) (?:good |close |old |dear |trusted )?(?:friend|colleague|client|partner|contact|former colleague)(?: of mine)?\b/iu,
+/** A word of every "cc'ing", "copied", "looping in"... phrase. */
+const COPY_WORDS = ["cc'", 'ccing', 'cced', 'ccd', 'cc-ing', 'copying', 'copied', 'looping in', 'looped in', 'adding', 'added', 'including', 'included'];
+
+const WEAK_CUES: readonly Cue[] = [
+  {
+    pattern: /\b(?:cc'?(?:ing|ed|'d|d)|cc-?ing|copying|copied|looping in|looped in|adding|added|including|included)\b/iu,
+    needs: [COPY_WORDS],
+  },
+  {
+    pattern:
+      /\b(?:can|could|will|would|should be able to|is able to|may be able to|might be able to)\s+(?:help|assist|advise|answer|respond to|get back to|reach out to|be a (?:great|good) resource)\b/iu,
+    needs: [['help', 'assist', 'advise', 'answer', 'respond to', 'get back to', 'reach out to', 'resource']],
+  },
+  {
+    pattern: /\b(?:is|was|would be)\s+(?:the|a|an)\s+(?:right |best |perfect |ideal |great |good |excellent )?(?:person|resource|contact|source|fit|match)\b/iu,
+    needs: [['person', 'source', 'contact', 'fit', 'match']],
+  },
+  { pattern: /\bthe person (?:who|to|that)\b/iu, needs: [['the person ']] },
+  {
+    pattern: /\b(?:suggest|recommend|encourage|advise)\s+(?:that\s+)?you\s+(?:call|contact|reach out|talk|speak|get in touch|connect|meet|email|e-mail|chat)\b/iu,
+    needs: [['suggest', 'recommend', 'encourage', 'advise']],
+  },
+  {
+    pattern: /\b(?:reach out to|get in touch with|contact|call|talk (?:to|with)|speak (?:to|with)|follow up with|connect with|meet with|chat with)\s+(?:him|her|them)\b/iu,
+    needs: [['reach out to', 'get in touch with', 'contact', 'call', 'talk ', 'speak ', 'follow up with', 'connect with', 'meet with', 'chat with']],
+  },
+  { pattern: /\bbring\s+(?:the matter|this|it)\s+up\s+with\b/iu, needs: [['bring']] },
+  {
+    pattern: /\byou (?:might|may|will|would) (?:want|like|wish) to (?:talk|speak|meet|connect|chat|get together|touch base)\b/iu,
+    needs: [['you might ', 'you may ', 'you will ', 'you would ']],
+  },
+  {
+    pattern: /\b(?:he|she|they)\s+(?:will|'ll|can|would|is going to)\s+(?:respond|reply|reach out|follow up|be in touch|contact you|call you|get in touch|get back to you)/iu,
+    needs: [['respond', 'reply', 'reach out', 'follow up', 'be in touch', 'contact you', 'call you', 'get in touch', 'get back to you']],
+  },
+  { pattern: /\bI (?:told|mentioned to|have told|already told|let)\s+(?:him|her|them)\b/iu, needs: [['i told', 'i mentioned to', 'i have told', 'i already told', 'i let']] },
+  { pattern: /\bwho (?:I|we) (?:work|worked|have worked) with\b/iu, needs: [['who i ', 'who we ']] },
+  {
+    pattern: /\b(?:a|my) (?:good |close |old |dear |trusted )?(?:friend|colleague|client|partner|contact|former colleague)(?: of mine)?\b/iu,
+    needs: [['friend', 'colleague', 'client', 'partner', 'contact']],
+  },
 ];
+
+function mayMatch(cue: Cue, has: (word: string) => boolean): boolean {
+  return cue.needs.every((words) => words.some(has));
+}
 
 const ASSISTANT_ROLE = String.raw`(?:executive\s+|personal\s+|scheduling\s+|virtual\s+|admin(?:istrative)?\s+)?(?:assistant|EA|PA|secretary|scheduler|coordinator|office manager|chief of staff)`;
 const COPY_VERB = String.raw`(?:cc'?(?:ing|ed|'d|d)|cc-?ing|ccing|bcc'?(?:ing|ed|'d)|copying|copied|looping in|looped in|adding|added|including|included)`;
@@ -68,32 +128,69 @@ const COMMA_OR_SPACE = String.raw`(?:\s*,\s*|\s+)`;
 
 /**
  * Phrases that say a recipient is only copied (an assistant, or "for visibility"); capture group 1
- * is the name. Each has a cheap test that any match of it passes (a word the phrase must contain),
- * so the costlier pattern, one of which starts at every capitalized word, runs only where it can match.
+ * is the name. Each has a cheap test that any match of it passes (words the phrase must contain,
+ * and for the assistant phrases "my assistant" or the like), so the costlier pattern, one of which
+ * starts at every capitalized word, runs only where it can match.
  */
-const ASSISTANT_WORD = /\b(?:assistant|EA|PA|secretary|scheduler|coordinator|office manager|chief of staff)/iu;
-const COPIED_ONLY: readonly { readonly needs: RegExp; readonly pattern: RegExp }[] = [
-  { needs: ASSISTANT_WORD, pattern: new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}${COMMA_OR_SPACE}${NAME}`, 'giu') },
+const OWN_ASSISTANT = new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}`, 'iu');
+const COPIED_ONLY: readonly (Cue & { readonly needsOwnAssistant: boolean })[] = [
+  { needsOwnAssistant: true, needs: [['my', 'our']], pattern: new RegExp(String.raw`\b(?:my|our)\s+${ASSISTANT_ROLE}${COMMA_OR_SPACE}${NAME}`, 'giu') },
   // Starts only where a run of name characters starts: from inside "Ab-Ab-Ab-..." every start re-read the whole run (quadratic).
-  { needs: ASSISTANT_WORD, pattern: new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}${COMMA_OR_SPACE}(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu') },
   {
-    needs: /cc|cop|loop|add|includ/iu,
+    needsOwnAssistant: true,
+    needs: [['my', 'our']],
+    pattern: new RegExp(String.raw`(?<![\p{L}\p{N}_'’-])${NAME}${COMMA_OR_SPACE}(?:my|our)\s+${ASSISTANT_ROLE}\b`, 'giu'),
+  },
+  {
+    needsOwnAssistant: false,
+    needs: [COPY_WORDS, ['for visibility', 'for awareness', 'for reference', 'record', 'for info', 'for scheduling', 'fyi', 'to keep', 'to stay', 'so he', 'so she', 'so they', 'to help']],
     pattern: new RegExp(
       String.raw`\b${COPY_VERB}\s+(?:in\s+)?${NAME}\s+(?:here\s+|on this\s+|on cc\s+|as well\s+)?(?:for (?:visibility|awareness|reference|(?:your|his|her|their|the) records?|info(?:rmation)?|scheduling)|fyi|to (?:keep|stay) (?:him|her|them)?\s*(?:in the loop|posted|informed)|so (?:he|she|they) (?:is|are|'s|stays?) (?:in the loop|aware|informed)|to help (?:us\s+)?(?:find a time|schedule|coordinate))`,
       'giu',
     ),
   },
-  { needs: /bcc/iu, pattern: new RegExp(String.raw`\b(?:moving|moved|move)\s+${NAME}\s+to\s+bcc\b`, 'giu') },
+  { needsOwnAssistant: false, needs: [['bcc'], ['mov']], pattern: new RegExp(String.raw`\b(?:moving|moved|move)\s+${NAME}\s+to\s+bcc\b`, 'giu') },
 ];
+
+/** Every word a case-insensitive cue needs, longest first. */
+const NEEDED_WORDS = [...new Set([...STRONG_CUES, ...WEAK_CUES, ...COPIED_ONLY].flatMap((cue) => cue.needs.flat()))].sort((a, b) => b.length - a.length);
+/**
+ * The longest needed word at a position. A lookahead matches no characters, so every position is
+ * tried in one pass; a shorter word found at the same position is a start of the longer one.
+ */
+const NEEDED_WORD_AT = new RegExp(String.raw`(?=(${NEEDED_WORDS.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)).join('|')}))`, 'g');
+const NEEDED_WORDS_STARTING = new Map(NEEDED_WORDS.map((word) => [word, NEEDED_WORDS.filter((other) => word.startsWith(other))]));
+
+/**
+ * The needed words the text holds, in one pass rather than one search per word. The text is
+ * lower-cased, and "ſ" read as "s" (a case-insensitive pattern matches "s" on the long s, which
+ * lower-casing keeps; the Kelvin sign lower-cases to "k"), so any text a case-insensitive cue
+ * matches holds the words the cue needs.
+ */
+function neededWordsIn(text: string): ReadonlySet<string> {
+  // The cues and the copied-only phrases are looked for in the same text, one after the other.
+  if (lastNeededWords?.text === text) return lastNeededWords.found;
+  const found = new Set<string>();
+  for (const match of text.toLowerCase().replaceAll('ſ', 's').matchAll(NEEDED_WORD_AT)) {
+    for (const word of NEEDED_WORDS_STARTING.get(match[1] ?? '') ?? []) found.add(word);
+  }
+  lastNeededWords = { text, found };
+  return found;
+}
+let lastNeededWords: { readonly text: string; readonly found: ReadonlySet<string> } | null = null;
 
 export function findIntroCues(text: string, subject: string, parties: readonly Person[]): IntroCue[] {
   const cues: IntroCue[] = [];
-  for (const pattern of STRONG_CUES) {
-    const match = pattern.exec(text);
+  const found = neededWordsIn(text);
+  const has = (word: string): boolean => found.has(word);
+  for (const cue of STRONG_CUES) {
+    const match = mayMatch(cue, has) ? cue.pattern.exec(text) : null;
     if (match) cues.push({ strength: 'strong', phrase: match[0].trim() });
   }
-  for (const pattern of NAMED_STRONG_CUES) {
-    for (const match of text.matchAll(pattern)) {
+  // A named cue counts only for a party's name: with no parties none can.
+  for (const cue of parties.length > 0 ? NAMED_STRONG_CUES : []) {
+    if (!mayMatch(cue, (word) => text.includes(word))) continue;
+    for (const match of text.matchAll(cue.pattern)) {
       const names = match.slice(1).filter((name): name is string => Boolean(name));
       if (names.length > 0 && names.every((name) => partiesNamed(name, parties).length > 0)) {
         cues.push({ strength: 'strong', phrase: match[0].trim() });
@@ -103,8 +200,8 @@ export function findIntroCues(text: string, subject: string, parties: readonly P
   }
   const subjectCue = subjectIntroCue(subject, parties);
   if (subjectCue) cues.push(subjectCue);
-  for (const pattern of WEAK_CUES) {
-    const match = pattern.exec(text);
+  for (const cue of WEAK_CUES) {
+    const match = mayMatch(cue, has) ? cue.pattern.exec(text) : null;
     if (match) cues.push({ strength: 'weak', phrase: match[0].trim() });
   }
   return cues;
@@ -121,10 +218,15 @@ function subjectIntroCue(subject: string, parties: readonly Person[]): IntroCue 
 
 /** People the text says are only copied: "cc'ing my assistant Pat", "copying Dana for visibility". */
 export function copiedOnlyPeople(text: string, parties: readonly Person[]): Person[] {
+  // Only a party's name counts: with no parties there is no one to find.
+  if (parties.length === 0) return [];
   const copied = new Set<Person>();
-  for (const { needs, pattern } of COPIED_ONLY) {
-    if (!needs.test(text)) continue;
-    for (const match of text.matchAll(pattern)) {
+  const found = neededWordsIn(text);
+  let namesOwnAssistant: boolean | undefined;
+  for (const cue of COPIED_ONLY) {
+    if (!mayMatch(cue, (word) => found.has(word))) continue;
+    if (cue.needsOwnAssistant && !(namesOwnAssistant ??= OWN_ASSISTANT.test(text))) continue;
+    for (const match of text.matchAll(cue.pattern)) {
       const name = leadingCapitalizedWords(match[1] ?? '');
       if (!name) continue;
       for (const person of partiesNamed(name, parties)) copied.add(person);
@@ -187,9 +289,14 @@ function looksLikeInitialPlusSurname(localPart: string, word: string): boolean {
  * writer talks about rather than to.
  */
 export function partiesMentioned(text: string, parties: readonly Person[]): Person[] {
+  if (parties.length === 0) return [];
   const body = text.slice(greetingLength(text));
   const mentioned = new Set<Person>();
+  // A text repeats its names ("Michael" ten times): each word is matched against the parties once.
+  const seen = new Set<string>();
   for (const match of body.matchAll(/[\p{Lu}][\p{L}'’-]+/gu)) {
+    if (seen.has(match[0])) continue;
+    seen.add(match[0]);
     for (const person of partiesNamed(match[0], parties)) mentioned.add(person);
   }
   return [...mentioned];

@@ -93,7 +93,8 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   const recipients = peopleFrom([...message.to, ...message.cc, ...bccHeaderAddresses(message)]).filter(
     (person) => !isSystem(person) && person.address !== sender.address,
   );
-  const sections = splitBody(message.text);
+  // Only the first quoted message is read: it is the one a forward carries.
+  const sections = splitBody(message.text, 1);
   const writtenNow = sections.newText.slice(0, MAX_CUE_TEXT_CHARS);
   const subject = message.subject.slice(0, MAX_CUE_SUBJECT_CHARS);
   const forwarded = forwardedMessage(message, sections.quoted, sections.hasForwardMarker);
@@ -159,7 +160,7 @@ function understandForwardedToCapture(
   forwarded: QuotedMessage,
   isSystem: (person: Person) => boolean,
 ): Understanding {
-  const innerText = splitBody(forwarded.body).newText.slice(0, MAX_CUE_TEXT_CHARS);
+  const innerText = splitBody(forwarded.body, 0).newText.slice(0, MAX_CUE_TEXT_CHARS);
   const base = { ...forwardBase, introText: excerpt(innerText) };
   const introducer = forwarded.from.find((person) => !isSystem(person)) ?? null;
   const reasons = [`forwarded by ${personLabel(forwarder)}`];
