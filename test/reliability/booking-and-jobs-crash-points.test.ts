@@ -13,6 +13,7 @@ import { CrashPlan, crashPoints } from './support/crash-plan.ts';
 import { reportFigures } from './support/figures.ts';
 import { watchLogSinks } from './support/log-capture.ts';
 import { invokeAsync, invokeStream } from './support/lambda.ts';
+import { SOAK } from './support/scale.ts';
 
 /**
  * A crash before and after every step of a booking (from the table's stream) and of the
@@ -208,7 +209,7 @@ describe('booking and follow-through jobs: a crash at every step, then the retry
       await clean.trigger(dry);
       const problems = (await clean.check(dry)).map((problem) => `without a crash: ${problem}`);
       let crashes = 0;
-      for (const point of crashPoints(dry.calls.length)) {
+      for (const point of crashPoints(dry.calls, SOAK)) {
         const label = `${point.when} ${dry.calls[point.at] ?? '?'} (step ${point.at + 1})`;
         const world = await scenario.prepare();
         const plan = new CrashPlan(point.at, point.when);
@@ -225,7 +226,7 @@ describe('booking and follow-through jobs: a crash at every step, then the retry
         await world.trigger(null).catch(() => undefined);
         for (const problem of await world.check(plan)) problems.push(`${label}: ${problem}`);
       }
-      reportFigures(`crash points: ${scenario.name}`, { steps: dry.calls.length, 'cases tried': 2 * dry.calls.length, 'crashes injected': crashes, failures: problems.length });
+      reportFigures(`crash points: ${scenario.name}`, { steps: dry.calls.length, 'cases tried': crashPoints(dry.calls, SOAK).length, 'crashes injected': crashes, failures: problems.length });
       expect(problems).toEqual([]);
     });
   }

@@ -7,6 +7,7 @@ import { CrashPlan, crashPoints } from './support/crash-plan.ts';
 import { reportFigures } from './support/figures.ts';
 import { watchLogSinks } from './support/log-capture.ts';
 import { invokeAsync } from './support/lambda.ts';
+import { SOAK } from './support/scale.ts';
 
 /**
  * A crash at every step of the capture, then Lambda's retry. Each scenario runs once to count its
@@ -186,7 +187,7 @@ describe('capture: a crash at every step, then the retry', () => {
 
       let crashes = 0;
       let retries = 0;
-      for (const point of crashPoints(dry.calls.length)) {
+      for (const point of crashPoints(dry.calls, SOAK)) {
         const tag = `s${index}-${point.at}-${point.when}`;
         const plan = new CrashPlan(point.at, point.when);
         const { event, first } = await run(tag, plan);
@@ -207,7 +208,7 @@ describe('capture: a crash at every step, then the retry', () => {
       }
       reportFigures(`capture crash points: ${scenario.name}`, {
         steps: dry.calls.length,
-        'cases tried': crashPoints(dry.calls.length).length,
+        'cases tried': crashPoints(dry.calls, SOAK).length,
         'crashes injected': crashes,
         'invocations retried': retries,
         failures: problems.length,
