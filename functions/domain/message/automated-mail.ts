@@ -1,6 +1,6 @@
 import { firstHeader, headerValues, type MailMessage } from './mail-message.ts';
 import { OUTBOUND_MARKER_HEADER } from './outbound-marker.ts';
-import { normalizeAddress } from './person.ts';
+import { peopleFrom } from './person.ts';
 
 export type AutomatedKind = 'own' | 'bounce' | 'calendar' | 'auto_reply' | 'bulk';
 
@@ -49,7 +49,8 @@ function ownMessage(message: MailMessage, system: SystemIdentity): AutomatedVerd
   if (headerValues(message, OUTBOUND_MARKER_HEADER).length > 0) {
     return { kind: 'own', reason: `sent by this system (${OUTBOUND_MARKER_HEADER} header)` };
   }
-  const sender = normalizeAddress(message.from[0]?.address);
+  // The sender as understanding reads it: the first From entry that is a person (garbage before it does not hide us).
+  const sender = senderAddress(message);
   if (sender && system.addresses.has(sender)) {
     return { kind: 'own', reason: `sent from the system's own address ${sender}` };
   }
@@ -60,7 +61,7 @@ function bounce(message: MailMessage): AutomatedVerdict | null {
   if (message.contentType === 'multipart/report') return { kind: 'bounce', reason: 'delivery or feedback report (multipart/report)' };
   const reportPart = message.partTypes.find((type) => REPORT_PART_TYPES.has(type));
   if (reportPart) return { kind: 'bounce', reason: `report part ${reportPart}` };
-  const senderLocal = (normalizeAddress(message.from[0]?.address) ?? '').split('@')[0] ?? '';
+  const senderLocal = (senderAddress(message) ?? '').split('@')[0] ?? '';
   if (MAILER_DAEMON.test(senderLocal)) return { kind: 'bounce', reason: `sent by ${senderLocal} (mail system)` };
   if (BOUNCE_SUBJECT.test(message.subject)) return { kind: 'bounce', reason: `bounce subject "${truncate(message.subject)}"` };
   return null;
@@ -101,4 +102,8 @@ function bulk(message: MailMessage): AutomatedVerdict | null {
 function truncate(value: string, length = 80): string {
   const singleLine = value.replace(/\s+/g, ' ');
   return singleLine.length > length ? `${singleLine.slice(0, length - 1)}…` : singleLine;
+}
+
+function senderAddress(message: MailMessage): string | null {
+  return peopleFrom(message.from)[0]?.address ?? null;
 }
