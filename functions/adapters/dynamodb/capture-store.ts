@@ -116,15 +116,7 @@ export class DynamoCaptureStore implements CaptureStore {
       this.conditionalPut(inboundItem(inbound)),
       ...(reply.messageId ? [this.conditionalPut(messageIdItem(reply.messageId, reply.introductionId, 'reply', inbound.deliveryId))] : []),
       this.conditionalPut(eventItem(reply.event)),
-      this.put({
-        ...keys.introductionMessage(reply.introductionId, inbound.receivedAt, inbound.deliveryId),
-        entity: 'introduction_message',
-        role: 'reply',
-        messageId: reply.messageId,
-        subject: inbound.subject,
-        sender: inbound.sender,
-        rawLocation: inbound.rawLocation,
-      }),
+      this.put(replyMessageItem(reply.introductionId, inbound)),
     ];
     return this.transact(items, inbound.deliveryId, reply.messageId ? 1 : -1);
   }
@@ -185,15 +177,7 @@ export class DynamoCaptureStore implements CaptureStore {
       settle('attached', adoption.reasons),
       ...(inbound.messageId ? [this.conditionalPut(messageIdItem(inbound.messageId, adoption.introductionId, 'reply', inbound.deliveryId))] : []),
       this.conditionalPut(eventItem(adoption.event)),
-      this.put({
-        ...keys.introductionMessage(adoption.introductionId, inbound.receivedAt, inbound.deliveryId),
-        entity: 'introduction_message',
-        role: 'reply',
-        messageId: inbound.messageId,
-        subject: inbound.subject,
-        sender: inbound.sender,
-        rawLocation: inbound.rawLocation,
-      }),
+      this.put(replyMessageItem(adoption.introductionId, inbound)),
       ...markers,
     ];
     try {
@@ -253,6 +237,19 @@ function inboundItem(inbound: InboundRecord): Record<string, unknown> {
 
 function messageIdItem(messageId: string, introductionId: string, role: 'introduction' | 'reply', deliveryId: string): Record<string, unknown> {
   return { ...keys.messageId(messageId), entity: 'message_id', messageId, introductionId, role, deliveryId };
+}
+
+/** A reply among the introduction's messages (its Message-ID is the inbound record's). */
+function replyMessageItem(introductionId: string, inbound: InboundRecord): Record<string, unknown> {
+  return {
+    ...keys.introductionMessage(introductionId, inbound.receivedAt, inbound.deliveryId),
+    entity: 'introduction_message',
+    role: 'reply',
+    messageId: inbound.messageId,
+    subject: inbound.subject,
+    sender: inbound.sender,
+    rawLocation: inbound.rawLocation,
+  };
 }
 
 export function eventItem(event: IntroductionEvent): Record<string, unknown> {
