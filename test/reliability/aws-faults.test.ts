@@ -4,12 +4,9 @@ import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DynamoConnection } from '../../functions/adapters/dynamodb/document-client.ts';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
+import { CAPTURE_ADDRESS, composeMessage, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { watchLogSinks } from './support/log-capture.ts';
 import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
 import { s3ObjectOutput } from './support/s3-object.ts';
 
@@ -29,18 +26,16 @@ const SDK_ATTEMPTS = 3;
 
 const retryToken = (count: number) => ({ getRetryCount: () => count, getRetryDelay: () => 1 });
 
+let world: CaptureWorld;
 let h: CaptureHarness;
-let real: CaptureDependencies | undefined;
 let counter = 0;
 const deadLetters = new DeadLetterQueue();
 
 beforeAll(async () => {
-  h = await createCaptureHarness();
-  watchLogSinks(h.logs);
-  await h.registerPartner(PARTNER, 'Sam Lee');
-  h.handler({ wrap: (dependencies) => (real = dependencies) });
+  world = await createCaptureWorld([[PARTNER, 'Sam Lee']]);
+  h = world.h;
 });
-afterAll(() => h.connection.client.destroy());
+afterAll(() => world.stop());
 
 /** A DynamoDB connection to the same table whose requests fail the way `fault` says, inside the SDK's retry loop. */
 function faultyConnection(fault: (commandName: string) => Error | null): DynamoConnection {
@@ -203,10 +198,7 @@ describe('AWS faults under the capture: retried, dead-lettered when they last, n
       const raw = await introduction(tag);
       h.storeRaw(sesId, raw);
       const fault = testCase.inject(sesId, raw);
-      const dependencies = real;
-      if (!dependencies) throw new Error('not wired');
-      const wired = fault.connection ? { ...dependencies, ...reWire(fault.connection) } : dependencies;
-      const handler = makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
+      const handler = world.handler(fault.connection ? world.wiredOver(fault.connection) : world.dependencies);
       const event = sesEvent(sesId, { timestamp: h.clock.now() });
 
       const result = await invokeAsync(handler, event, { deadLetters, beforeRetry: (retry) => h.clock.advance(retry * LAMBDA_RETRY_MS) });
@@ -218,7 +210,7 @@ describe('AWS faults under the capture: retried, dead-lettered when they last, n
         // The operator fixes the cause and redrives the dead-letter queue's message: the same event again.
         fault.recover?.();
         h.clock.advance(10 * LAMBDA_RETRY_MS);
-        const redriven = await invokeAsync(makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, dependencies), rawMail: RAW_MAIL, logger }), event);
+        const redriven = await invokeAsync(world.handler(), event);
         invocations += redriven.attempts;
         if (redriven.deadLettered) problems.push(`${testCase.name}: the redrive failed too (${String(redriven.errors.at(-1))})`);
       }
@@ -234,14 +226,6 @@ describe('AWS faults under the capture: retried, dead-lettered when they last, n
     expect(problems).toEqual([]);
   });
 });
-
-/** The capture's dependencies over another DynamoDB connection (the faulty one), as production wires them. */
-function reWire(connection: DynamoConnection): Partial<CaptureDependencies> {
-  let wired: CaptureDependencies | undefined;
-  h.handler({ connection, wrap: (dependencies) => (wired = dependencies) });
-  if (!wired) throw new Error('not wired');
-  return { store: wired.store, pairNotes: wired.pairNotes, partners: wired.partners, outbox: wired.outbox };
-}
 
 async function capturedOnce(name: string, tag: string, sesId: string): Promise<string[]> {
   const problems: string[] = [];

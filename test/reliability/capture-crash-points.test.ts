@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
+import { type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
+import { CAPTURE_ADDRESS, composeMessage, type CaptureHarness } from '../support/capture-harness.ts';
 import { CrashPlan, crashPoints } from './support/crash-plan.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { watchLogSinks } from './support/log-capture.ts';
 import { invokeAsync } from './support/lambda.ts';
 import { SOAK } from './support/scale.ts';
 
@@ -23,19 +21,16 @@ import { SOAK } from './support/scale.ts';
 const PARTNER = 'sam.lee@partners.example';
 const LAMBDA_RETRY_MS = 60_000;
 
+let world: CaptureWorld;
 let h: CaptureHarness;
-let real: CaptureDependencies | undefined;
 beforeAll(async () => {
-  h = await createCaptureHarness();
-  watchLogSinks(h.logs);
-  await h.registerPartner(PARTNER, 'Sam Lee');
-  h.handler({ wrap: (dependencies) => (real = dependencies) });
+  world = await createCaptureWorld([[PARTNER, 'Sam Lee']]);
+  h = world.h;
 });
-afterAll(() => h.connection.client.destroy());
+afterAll(() => world.stop());
 
 function wired(plan: CrashPlan | null) {
-  const dependencies = real;
-  if (!dependencies) throw new Error('not wired');
+  const dependencies = world.dependencies;
   const crashing: CaptureDependencies = plan
     ? {
         ...dependencies,
@@ -48,7 +43,7 @@ function wired(plan: CrashPlan | null) {
         sender: plan.wrap('sender', dependencies.sender),
       }
     : dependencies;
-  return makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, crashing), rawMail: RAW_MAIL, logger });
+  return world.handler(crashing);
 }
 
 const intro = (tag: string) =>

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookIntroduction } from '../../functions/domain/booking/book-introduction.ts';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
-import { pairId } from '../../functions/domain/pairs/pair-setup.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
+import { CAPTURE_ADDRESS, composeMessage, type CaptureHarness } from '../support/capture-harness.ts';
 import { createWebHarness, fetchPage, postForm, tokenOf, type FetchedPage, type WebHarness } from '../support/web-harness.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
+import { bookedIntroduction, proposedTimeLink, weeklyPair } from './support/web-world.ts';
 import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
 import { watchLogSinks } from './support/log-capture.ts';
 
@@ -21,14 +18,13 @@ const PARTNER = 'sam.lee@partners.example';
 
 describe('concurrency', () => {
   describe('captures', () => {
+    let world: CaptureWorld;
     let h: CaptureHarness;
-    let real: CaptureDependencies | undefined;
     beforeAll(async () => {
-      h = await createCaptureHarness();
-      await h.registerPartner(PARTNER, 'Sam Lee');
-      h.handler({ wrap: (dependencies) => (real = dependencies) });
+      world = await createCaptureWorld([[PARTNER, 'Sam Lee']]);
+      h = world.h;
     });
-    afterAll(() => h.connection.client.destroy());
+    afterAll(() => world.stop());
 
     it(`${AT_ONCE} concurrent captures in the same thread: one introduction, one event per reply, one email, one outcome per delivery`, { timeout: 120_000 }, async () => {
       const introId = '<concurrent-intro@partners.example>';
@@ -57,9 +53,7 @@ describe('concurrency', () => {
         ),
       );
       const deliveries = [...Array.from({ length: introCopies }, () => intro), ...replyMessages].map((raw, index) => ({ id: h.sesId(`concurrent-${index}`), raw }));
-      const wired = real;
-      if (!wired) throw new Error('not wired');
-      const handler = makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
+      const handler = world.handler();
       const deadLetters = new DeadLetterQueue();
       let attempts = 0;
       // All at once; Lambda retries what fails (a transaction conflict, an email another attempt is sending).
@@ -103,16 +97,10 @@ describe('concurrency', () => {
       watchLogSinks(h.logs, h.booking.logs);
     });
     afterAll(() => h.stop());
-    let people = 0;
-
-    async function introduction(mode: 'auto' | 'propose') {
-      people += 1;
-      const owner = { email: `owner.${people}@partner.test`, name: 'Victor Ng' };
-      await h.registerPartner({ ...owner, timeZone: 'America/Chicago', booking: { bookingMode: mode } });
-      const created = await h.booking.createIntroduction({ introducer: { email: `sam.${people}@introducer.test`, name: 'Sam Lee' }, parties: [owner, { email: `lena.${people}@prospect.test`, name: 'Lena Park' }] });
-      await bookIntroduction(created.id, h.dependencies);
+    const introduction = async (mode: 'auto' | 'propose') => {
+      const { owner, introduction: created } = await bookedIntroduction(h, mode === 'auto' ? 'Victor Ng' : 'Lena Park', mode);
       return { owner, id: created.id };
-    }
+    };
 
     const statuses = (pages: readonly FetchedPage[]) => pages.map((page) => page.status).reduce<Record<number, number>>((count, status) => ({ ...count, [status]: (count[status] ?? 0) + 1 }), {});
 
@@ -127,11 +115,7 @@ describe('concurrency', () => {
       if (statuses(answerPages)[200] !== 1 || changes.length !== 1 || (await h.booking.introduction(answered.id)).status !== 'met') problems.push(`answer: ${JSON.stringify(statuses(answerPages))}, ${changes.length} status changes`);
       figures.answer = JSON.stringify(statuses(answerPages));
 
-      people += 1;
-      const [ana, victor] = [`ana.${people}@partner.test`, `victor.${people}@partner.test`];
-      for (const email of [ana, victor]) await h.registerPartner({ email, name: 'Partner', timeZone: 'Europe/London', connected: false });
-      const pair = pairId(ana, victor);
-      await h.pairs.savePair({ id: pair, partners: [ana, victor], timeZone: 'Europe/London', weekly: { day: 'mon', time: '08:00' }, oneToOne: 'monthly', goalPerMonth: 2, createdAt: h.booking.clock.now().toISOString(), unsubscribed: [], nextOneToOne: null });
+      const { id: pair, partner: ana } = await weeklyPair(h);
       const unsubscribe = h.links.unsubscribe('pair', pair, ana);
       const unsubscribePages = await Promise.all(
         Array.from({ length: AT_ONCE }, () => fetchPage(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })),
@@ -141,7 +125,7 @@ describe('concurrency', () => {
       figures.unsubscribe = JSON.stringify(statuses(unsubscribePages));
 
       const proposed = await introduction('propose');
-      const slot = h.booking.mail.emails({ purpose: 'booking_proposal', introductionId: proposed.id })[0]?.text.match(/http:\/\/127\.0\.0\.1:\d+\/slot\?token=[\w.-]+/)?.[0] ?? '';
+      const slot = proposedTimeLink(h, proposed.id) ?? '';
       const slotPages = await Promise.all(Array.from({ length: AT_ONCE }, () => postForm(h.url('/slot'), { token: tokenOf(slot) })));
       const events = h.booking.calendarEvents(proposed.owner.email, { showDeleted: true });
       const booked = (await h.booking.history(proposed.id)).filter((event) => event.type === 'meeting_booked').length;

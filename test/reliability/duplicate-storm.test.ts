@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
+import { CAPTURE_ADDRESS, composeMessage, type CaptureHarness } from '../support/capture-harness.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
 import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
-import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
+import { forbidInLogs } from './support/log-capture.ts';
 import { seededRandom, shuffled, withConcurrency } from './support/random.ts';
 import { SOAK, scaled } from './support/scale.ts';
 
@@ -43,15 +41,13 @@ interface Delivery {
   readonly copy: 'first' | 'redelivery' | 'other copy';
 }
 
+let world: CaptureWorld;
 let h: CaptureHarness;
-let dependencies: CaptureDependencies | undefined;
 beforeAll(async () => {
-  h = await createCaptureHarness();
-  watchLogSinks(h.logs);
-  for (const [index, partner] of PARTNERS.entries()) await h.registerPartner(partner, `Partner ${index + 1}`);
-  h.handler({ wrap: (real) => (dependencies = real) });
+  world = await createCaptureWorld(PARTNERS.map((partner, index) => [partner, `Partner ${index + 1}`] as const));
+  h = world.h;
 });
-afterAll(() => h.connection.client.destroy());
+afterAll(() => world.stop());
 
 /** The unique messages of the storm: introductions, each with up to three replies (some answering a reply). */
 async function conversations(uniqueCount: number, random: () => number): Promise<Message[]> {
@@ -122,9 +118,7 @@ describe('duplicate storm', () => {
     for (const [index, delivery] of order.entries()) if (!firstSeen.has(delivery.message.messageId)) firstSeen.set(delivery.message.messageId, index);
     const repliesBeforeParent = unique.filter((message) => message.parent && (firstSeen.get(message.messageId) ?? 0) < (firstSeen.get(message.parent) ?? 0)).length;
 
-    const wired = dependencies;
-    if (!wired) throw new Error('not wired');
-    const handler = makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
+    const handler = world.handler();
     const deadLetters = new DeadLetterQueue();
     let retries = 0;
     const started = performance.now();

@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMail } from '../../functions/adapters/mail/parse-mail.ts';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
 import { UnreadableMessageError } from '../../functions/domain/capture/ports.ts';
 import type { MailMessage } from '../../functions/domain/message/mail-message.ts';
 import { understandMessage } from '../../functions/domain/message/understand-message.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../support/capture-harness.ts';
+import { type CaptureHarness } from '../support/capture-harness.ts';
 import { corpusMessages, mutate, mutationArbitrary } from '../support/mail-mutations.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { watchLogSinks } from './support/log-capture.ts';
 import { HOSTILE_PARTNER, hostileMailMessage, hostileRawMessage, PATHOLOGICAL_PIECES, soundnessProblems, understandingContext } from './support/hostile-mail.ts';
 import { invokeAsync } from './support/lambda.ts';
 import { SOAK, scaled } from './support/scale.ts';
@@ -182,22 +179,14 @@ describe('hostile and broken mail', () => {
   });
 
   describe('through the whole capture (DynamoDB Local)', () => {
+    let world: CaptureWorld;
     let h: CaptureHarness;
-    let dependencies: CaptureDependencies | undefined;
     beforeAll(async () => {
-      h = await createCaptureHarness();
-      watchLogSinks(h.logs);
-      for (const partner of [HOSTILE_PARTNER, 'john.malowney@enron.com', 'hilda.bourgeois-galloway@enron.com', 'jane.doe@acme.example']) await h.registerPartner(partner);
-      h.handler({ wrap: (real) => (dependencies = real) });
+      world = await createCaptureWorld([[HOSTILE_PARTNER], ['john.malowney@enron.com'], ['hilda.bourgeois-galloway@enron.com'], ['jane.doe@acme.example']]);
+      h = world.h;
     });
-    afterAll(() => h.connection.client.destroy());
-
-    /** The production handler with the production logger (its output is scanned at the end of the file). */
-    const handler = () => {
-      const wired = dependencies;
-      if (!wired) throw new Error('not wired');
-      return makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
-    };
+    afterAll(() => world.stop());
+    const handler = () => world.handler();
 
     it(`${THROUGH_CAPTURE} of them through the capture handler: each delivery gets exactly one recorded outcome, none dead-lettered`, { timeout: SOAK ? 30 * 60_000 : 120_000 }, async () => {
       const capture = handler();

@@ -1,11 +1,10 @@
 import { GetObjectCommand, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureDelivery, MAX_MESSAGE_BYTES_READ, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { createCaptureHarness, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
+import { MAX_MESSAGE_BYTES_READ } from '../../functions/domain/capture/capture-delivery.ts';
+import { RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
+import { forbidInLogs } from './support/log-capture.ts';
 import { s3ObjectOutput } from './support/s3-object.ts';
 import { SOAK } from './support/scale.ts';
 
@@ -86,18 +85,16 @@ const variants: Variant[] = [
   },
 ];
 
+let world: CaptureWorld;
 let h: CaptureHarness;
-let dependencies: CaptureDependencies | undefined;
 const ranges: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  h = await createCaptureHarness();
-  watchLogSinks(h.logs);
-  await h.registerPartner(INTRODUCER, 'Sam Lee');
-  h.handler({ wrap: (real) => (dependencies = real) });
+  world = await createCaptureWorld([[INTRODUCER, 'Sam Lee']]);
+  h = world.h;
   forbidInLogs('Jane, meet Bob', 'The archive is attached', 'More of the');
 });
-afterAll(() => h.connection.client.destroy());
+afterAll(() => world.stop());
 
 /** The object as S3 serves it, noting the Range asked for. */
 function serve(bytes: Buffer) {
@@ -113,9 +110,7 @@ describe('a 40 MB message', () => {
     const raw = build(`<huge-${id}@partners.example>`);
     expect(raw.length).toBeGreaterThanOrEqual(SIZE - 16);
     h.s3.on(GetObjectCommand, { Bucket: RAW_MAIL.bucket, Key: `${RAW_MAIL.prefix}${id}` }).callsFake(serve(raw));
-    const wired = dependencies;
-    if (!wired) throw new Error('not wired');
-    const handler = makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
+    const handler = world.handler();
 
     const rssBefore = process.memoryUsage().rss;
     const heapBefore = process.memoryUsage().heapUsed;

@@ -3,15 +3,12 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWER_LINK_DAYS, UNSUBSCRIBE_LINK_DAYS } from '../../functions/adapters/links/booking-link-builder.ts';
 import { composeMail } from '../../functions/adapters/mail/compose-mail.ts';
-import { bookIntroduction } from '../../functions/domain/booking/book-introduction.ts';
-import { captureDelivery, type CaptureDependencies } from '../../functions/domain/capture/capture-delivery.ts';
 import type { OutboundEmail } from '../../functions/domain/outbound/outbound-email.ts';
-import { pairId } from '../../functions/domain/pairs/pair-setup.ts';
-import { makeCaptureHandler } from '../../functions/handlers/capture.ts';
-import { logger } from '../../functions/shared/logger.ts';
-import { CAPTURE_ADDRESS, composeMessage, createCaptureHarness, RAW_MAIL, SENDER, sesSample, sesSampleNames, type CaptureHarness } from '../support/capture-harness.ts';
+import { CAPTURE_ADDRESS, composeMessage, SENDER, sesSample, sesSampleNames, type CaptureHarness } from '../support/capture-harness.ts';
 import { createWebHarness, fetchPage, postForm, tokenOf, type FetchedPage, type WebHarness } from '../support/web-harness.ts';
+import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
+import { bookedIntroduction, proposedTimeLink, weeklyPair } from './support/web-world.ts';
 import { forbidInLogs, watchLogSinks } from './support/log-capture.ts';
 import { scaled } from './support/scale.ts';
 
@@ -79,20 +76,14 @@ function markupProblems(html: string, label: string): string[] {
 
 describe('security', () => {
   describe('mail (capture and what it sends)', () => {
+    let world: CaptureWorld;
     let h: CaptureHarness;
-    let real: CaptureDependencies | undefined;
     beforeAll(async () => {
-      h = await createCaptureHarness();
-      watchLogSinks(h.logs);
-      await h.registerPartner(PARTNER, 'Sam Lee');
-      h.handler({ wrap: (dependencies) => (real = dependencies) });
+      world = await createCaptureWorld([[PARTNER, 'Sam Lee']]);
+      h = world.h;
     });
-    afterAll(() => h.connection.client.destroy());
-    const handler = () => {
-      const wired = real;
-      if (!wired) throw new Error('not wired');
-      return makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger });
-    };
+    afterAll(() => world.stop());
+    const handler = () => world.handler();
 
     it('a forged sender (DMARC FAIL) is rejected in every SES event shape, the message never read, no one emailed; the same message with DMARC PASS is captured', async () => {
       const samples = sesSampleNames().filter((name) => {
@@ -239,20 +230,8 @@ describe('security', () => {
       watchLogSinks(h.logs, h.booking.logs);
     });
     afterAll(() => h.stop());
-    let people = 0;
 
-    /** A partner and an introduction with hostile names, booked; the introducer is a partner too. */
-    async function hostileIntroduction(name: string, mode: 'auto' | 'propose' = 'auto') {
-      people += 1;
-      const owner = { email: `owner.${people}@partner.test`, name };
-      const introducer = { email: `intro.${people}@introducer.test`, name };
-      const prospect = { email: `prospect.${people}@prospect.test`, name };
-      await h.registerPartner({ ...owner, timeZone: 'America/Chicago', booking: { bookingMode: mode } });
-      await h.registerPartner({ ...introducer, timeZone: 'Europe/London', connected: false });
-      const introduction = await h.booking.createIntroduction({ introducer, parties: [owner, prospect], subject: `Intro ${name}` });
-      await bookIntroduction(introduction.id, h.dependencies);
-      return { owner, introduction: await h.booking.introduction(introduction.id) };
-    }
+    const hostileIntroduction = (name: string, mode: 'auto' | 'propose' = 'auto') => bookedIntroduction(h, name, mode);
 
     function pageProblems(page: FetchedPage, label: string): string[] {
       const problems = markupProblems(page.text, label);
@@ -266,7 +245,7 @@ describe('security', () => {
       for (const name of HOSTILE_NAMES.filter((candidate) => !candidate.includes('\u0000'))) {
         const { owner, introduction } = await hostileIntroduction(name);
         const proposal = await hostileIntroduction(name, 'propose');
-        const slotLink = h.booking.mail.emails({ purpose: 'booking_proposal', introductionId: proposal.introduction.id })[0]?.text.match(/http:\/\/127\.0\.0\.1:\d+\/slot\?token=[\w.-]+/)?.[0];
+        const slotLink = proposedTimeLink(h, proposal.introduction.id);
         const links = [
           h.links.answer(introduction.id, 'outcome', 'promising', owner.email),
           h.links.answer(introduction.id, 'outcome', 'not_a_fit', owner.email),
@@ -309,13 +288,8 @@ describe('security', () => {
       {
         name: 'unsubscribe',
         async make() {
-          people += 1;
-          const ana = `ana.${people}@partner.test`;
-          const victor = `victor.${people}@partner.test`;
-          for (const email of [ana, victor]) await h.registerPartner({ email, name: 'Partner', timeZone: 'Europe/London', connected: false });
-          const id = pairId(ana, victor);
-          await h.pairs.savePair({ id, partners: [ana, victor], timeZone: 'Europe/London', weekly: { day: 'mon', time: '08:00' }, oneToOne: 'monthly', goalPerMonth: 2, createdAt: h.booking.clock.now().toISOString(), unsubscribed: [], nextOneToOne: null });
-          return { link: h.links.unsubscribe('pair', id, ana), state: async () => (await h.pairs.getPair(id))?.unsubscribed };
+          const pair = await weeklyPair(h);
+          return { link: h.links.unsubscribe('pair', pair.id, pair.partner), state: async () => (await h.pairs.getPair(pair.id))?.unsubscribed };
         },
         apply: (link) => fetchPage(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' }),
         expire: () => h.booking.clock.advance(UNSUBSCRIBE_LINK_DAYS * 86_400_000),
@@ -324,7 +298,7 @@ describe('security', () => {
         name: 'slot',
         async make() {
           const { owner, introduction } = await hostileIntroduction('Victor Ng', 'propose');
-          const link = h.booking.mail.emails({ purpose: 'booking_proposal', introductionId: introduction.id })[0]?.text.match(/http:\/\/127\.0\.0\.1:\d+\/slot\?token=[\w.-]+/)?.[0] ?? '';
+          const link = proposedTimeLink(h, introduction.id) ?? '';
           return { link, state: async () => ({ introduction: await h.booking.introduction(introduction.id), events: h.booking.calendarEvents(owner.email, { showDeleted: true }).length }) };
         },
         apply: (link) => postForm(h.url('/slot'), { token: tokenOf(link) }),
