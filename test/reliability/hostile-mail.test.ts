@@ -17,14 +17,14 @@ import { SOAK, scaled } from './support/scale.ts';
  * Understanding (parse plus our work) never throws, always gives a sound answer or cleanly refuses
  * (the capture records that as rejected), and takes under 50 ms per message: a catastrophic regular
  * expression would show as one message taking seconds. Time is the process's CPU time, so other
- * work on the machine does not count; a message over the bound is timed again (best of three), so
+ * work on the machine does not count; a message over the bound is timed again (best of five), so
  * a GC pause does not either. A sample goes through the whole capture against DynamoDB Local:
  * every delivery ends with one recorded outcome.
  */
 
 const MESSAGES = scaled(2_000, 100_000);
 const THROUGH_CAPTURE = scaled(60, 2_000);
-/** The bound per message. Timed assertions are fragile: a slow message is timed again, and the best of three counts. */
+/** The bound per message. Timed assertions are fragile: a slow message is timed again, and the best of five counts. */
 const BOUND_MS = 50;
 /** On every `npm test` the machine runs other test files at the same time: the bound gets slack there. */
 const ASSERTED_BOUND_MS = SOAK ? BOUND_MS : 5 * BOUND_MS;
@@ -32,6 +32,8 @@ const SEED = Number(process.env.RELIABILITY_SEED ?? (SOAK ? Date.now() % 1_000_0
 const CHUNK = 500;
 /** How long the runs of one piece are: the quadratic expressions this found took seconds at 30 KB. */
 const RUN_KB = scaled(30, 100);
+/** Endings that make a line an attribution ("On Mon, Jane wrote:"), whose sender is then looked for. */
+const LINE_ENDS = [' On Mon, Jane <jane@acme.example> wrote:', ' wrote:'];
 /** Beginnings that send a line down another path in splitBody. */
 const LINE_STARTS = ['---------- Forwarded message --------- ', '-----Original Message----- ', '> ', 'From: Jane <jane@acme.example> ', 'On Mon, Jane wrote: ', 'Pat', 'my assistant', 'copying Pat'];
 
@@ -113,7 +115,8 @@ describe('hostile and broken mail', () => {
     let slowestCase = '';
     const stillSlow: string[] = [];
     for (const { input } of slow) {
-      const best = Math.min(await timed(input), await timed(input), await timed(input));
+      // Best of five: a GC pause can hit twice in a row in a 100,000-message run, a slow path hits every time.
+      const best = Math.min(await timed(input), await timed(input), await timed(input), await timed(input), await timed(input));
       if (best > slowestRetimed) slowestCase = describeCase(input).slice(0, 120);
       slowestRetimed = Math.max(slowestRetimed, best);
       if (best > ASSERTED_BOUND_MS) stillSlow.push(`${best.toFixed(0)} ms — ${describeCase(input)}`);
@@ -129,7 +132,7 @@ describe('hostile and broken mail', () => {
       failures: failures.length,
       'max CPU ms per message (first timing)': maxMs,
       'over 50 ms at first': slow.length,
-      'slowest timed again (best of 3), CPU ms': slowestRetimed,
+      'slowest timed again (best of 5), CPU ms': slowestRetimed,
       ...(slowestCase ? { slowest: slowestCase } : {}),
       'mean CPU ms': totalMs / cases,
       'total s': (performance.now() - started) / 1000,
@@ -151,6 +154,7 @@ describe('hostile and broken mail', () => {
         To: `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, ${flat}\r\nSubject: hi\r\n\r\nJane, meet Bob.`,
         Bcc: `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nBcc: ${flat}\r\nSubject: hi\r\n\r\nJane, meet Bob.`,
         ...Object.fromEntries(LINE_STARTS.map((start) => [`body after "${start.trim()}"`, `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nSubject: hi\r\n\r\nJane, meet Bob.\r\n${start}${run}`])),
+        ...Object.fromEntries(LINE_ENDS.map((end) => [`body before "${end.trim()}"`, `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nSubject: hi\r\n\r\nJane, meet Bob.\r\n${run}${end}`])),
       };
       for (const [where, text] of Object.entries(variants)) {
         // The parser's own time grows with the input (a 100 KB header takes mailparser tens of
