@@ -25,7 +25,7 @@ import { countBooking, noBusinessMetrics, type BusinessMetrics } from '../shared
 import { logger, type LogSink } from '../shared/logger.ts';
 import { parseAmount } from '../web/amount.ts';
 import {
-  AMOUNT_PROBLEMS,
+  amountProblem,
   answerAlreadyUsedPage,
   answerAppliedPage,
   answerIntroductionGonePage,
@@ -366,7 +366,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
         // Said on the same page, with what was typed; the link is not used up.
         const introduction = await followThrough.store.getIntroduction(ask.introductionId);
         if (!introduction) return answerIntroductionGonePage();
-        return confirmAnswerPage(await answerView(ask, introduction), link.token, { value: typed[0] ?? '', problem: AMOUNT_PROBLEMS[parsed.problem] });
+        return confirmAnswerPage(await answerView(ask, introduction), link.token, { value: typed[0] ?? '', problem: amountProblem(parsed.problem) });
       }
       amount = parsed.amount;
     }

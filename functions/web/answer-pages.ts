@@ -63,11 +63,17 @@ const MARKED: Record<IntroductionStatus, (who: string) => string> = {
   cancelled: (who) => `Marked as cancelled: ${who}`,
 };
 
-export const AMOUNT_PROBLEMS: Record<Exclude<AmountInput, { ok: true }>['problem'], string> = {
-  not_a_number: 'That is not an amount this page understands. Type a number, like 12500 or 12,500.00, or leave the box empty.',
-  not_positive: 'The amount has to be more than 0. Leave the box empty if there is no amount to record.',
-  too_large: `That is more than ${formatAmount(MAX_AMOUNT)}, which looks like a typing slip. Check the amount, or leave the box empty.`,
-};
+/** What is wrong with a typed amount, in words (made when needed: number formatting is slow to start up). */
+export function amountProblem(problem: Exclude<AmountInput, { ok: true }>['problem']): string {
+  switch (problem) {
+    case 'not_a_number':
+      return 'That is not an amount this page understands. Type a number, like 12500 or 12,500.00, or leave the box empty.';
+    case 'not_positive':
+      return 'The amount has to be more than 0. Leave the box empty if there is no amount to record.';
+    case 'too_large':
+      return `That is more than ${formatAmount(MAX_AMOUNT)}, which looks like a typing slip. Check the amount, or leave the box empty.`;
+  }
+}
 
 const introducedLine = (view: AnswerView): SafeHtml =>
   html`<p>${contactLabel(view.introduction.introducer)} introduced you to ${contactLabel(view.prospect)} on ${day(view.introduction.createdAt, view.timeZone)}.</p>`;

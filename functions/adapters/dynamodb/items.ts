@@ -3,20 +3,27 @@ import type { InboundRecord } from '../../domain/capture/model.ts';
 import type { Introduction } from '../../domain/introductions/introduction.ts';
 import type { Partner } from '../../domain/partners/partner.ts';
 import type { Group, Pair, PairNote } from '../../domain/pairs/pair.ts';
-import { MESSAGE_KINDS } from '../../domain/message/understand-message.ts';
+import { MESSAGE_KINDS } from '../../domain/message/message-kinds.ts';
 import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 
 /**
  * Items read back from the table are checked against these schemas, so a hand-edited or
- * half-migrated item fails loudly at the adapter instead of deep inside the domain.
+ * half-migrated item fails loudly at the adapter instead of deep inside the domain. Each schema
+ * is built on first use: building zod schemas takes time every cold start would pay, and most
+ * functions read only a few item types.
  */
-const contact = z.object({ email: z.string(), name: z.string().nullable() });
+function builtOnFirstUse<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= build());
+}
 
-const introductionItem = z.object({
+const contact = builtOnFirstUse(() => z.object({ email: z.string(), name: z.string().nullable() }));
+
+const introductionItem = builtOnFirstUse(() => z.object({
   id: z.string(),
-  introducer: contact,
-  parties: z.array(contact),
-  forwardedBy: contact.nullable(),
+  introducer: contact(),
+  parties: z.array(contact()),
+  forwardedBy: contact().nullable(),
   owner: z.string(),
   subject: z.string(),
   context: z.string().default(''),
@@ -67,11 +74,11 @@ const introductionItem = z.object({
     .default(null),
   deliveryId: z.string(),
   rawLocation: z.string(),
-});
+}));
 
-const verdicts = z.object({ spam: z.string(), virus: z.string(), spf: z.string(), dkim: z.string(), dmarc: z.string() });
+const verdicts = () => z.object({ spam: z.string(), virus: z.string(), spf: z.string(), dkim: z.string(), dmarc: z.string() });
 
-const inboundItem = z.object({
+const inboundItem = builtOnFirstUse(() => z.object({
   deliveryId: z.string(),
   receivedAt: z.string(),
   outcome: z.enum(['captured', 'attached', 'duplicate', 'ignored', 'ambiguous', 'rejected']),
@@ -82,13 +89,13 @@ const inboundItem = z.object({
   sender: z.string().nullable(),
   subject: z.string().nullable(),
   rawLocation: z.string(),
-  verdicts: verdicts.nullable(),
+  verdicts: verdicts().nullable(),
   waitingFor: z.array(z.string()).optional(),
-});
+}));
 
-const sealedSecret = z.object({ keyId: z.string(), encryptedKey: z.string(), iv: z.string(), ciphertext: z.string(), tag: z.string() });
+const sealedSecret = () => z.object({ keyId: z.string(), encryptedKey: z.string(), iv: z.string(), ciphertext: z.string(), tag: z.string() });
 
-const partnerItem = z.object({
+const partnerItem = builtOnFirstUse(() => z.object({
   email: z.string(),
   name: z.string().nullable(),
   timeZone: z.string(),
@@ -99,7 +106,7 @@ const partnerItem = z.object({
     .object({
       status: z.enum(['connected', 'disconnected']),
       method: z.enum(['oauth', 'service_account', 'loopback']),
-      refreshToken: sealedSecret.nullable(),
+      refreshToken: sealedSecret().nullable(),
       connectedAt: z.string(),
       disconnectedAt: z.string().nullable(),
       disconnectReason: z.string().nullable(),
@@ -107,22 +114,22 @@ const partnerItem = z.object({
     })
     .nullable()
     .optional(),
-});
+}));
 
 export function introductionFromItem(item: Record<string, unknown>): Introduction {
-  return introductionItem.parse(item);
+  return introductionItem().parse(item);
 }
 
 export function inboundFromItem(item: Record<string, unknown>): InboundRecord {
-  return inboundItem.parse(item);
+  return inboundItem().parse(item);
 }
 
 export function partnerFromItem(item: Record<string, unknown>): Partner {
-  const { booking, ...partner } = partnerItem.parse(item);
+  const { booking, ...partner } = partnerItem().parse(item);
   return { ...partner, ...(booking ? { booking } : {}) };
 }
 
-const pairItem = z.object({
+const pairItem = builtOnFirstUse(() => z.object({
   id: z.string(),
   partners: z.tuple([z.string(), z.string()]),
   timeZone: z.string(),
@@ -132,27 +139,27 @@ const pairItem = z.object({
   createdAt: z.string(),
   unsubscribed: z.array(z.string()).default([]),
   nextOneToOne: z.object({ start: z.string(), end: z.string(), eventId: z.string(), period: z.string() }).nullable().default(null),
-});
+}));
 
-const pairNoteItem = z.object({ pairId: z.string(), from: z.string(), receivedAt: z.string(), text: z.string(), deliveryId: z.string() });
+const pairNoteItem = builtOnFirstUse(() => z.object({ pairId: z.string(), from: z.string(), receivedAt: z.string(), text: z.string(), deliveryId: z.string() }));
 
-const groupItem = z.object({
+const groupItem = builtOnFirstUse(() => z.object({
   id: z.string(),
   name: z.string(),
   members: z.array(z.string()),
   timeZone: z.string(),
   createdAt: z.string(),
   unsubscribed: z.array(z.string()).default([]),
-});
+}));
 
 export function pairFromItem(item: Record<string, unknown>): Pair {
-  return pairItem.parse(item);
+  return pairItem().parse(item);
 }
 
 export function pairNoteFromItem(item: Record<string, unknown>): PairNote {
-  return pairNoteItem.parse(item);
+  return pairNoteItem().parse(item);
 }
 
 export function groupFromItem(item: Record<string, unknown>): Group {
-  return groupItem.parse(item);
+  return groupItem().parse(item);
 }

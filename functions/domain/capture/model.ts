@@ -1,4 +1,4 @@
-import type { MessageKind } from '../message/understand-message.ts';
+import type { MessageKind } from '../message/message-kinds.ts';
 
 /** What became of one delivery to the capture address. Every delivery gets exactly one. */
 export type InboundOutcome = 'captured' | 'attached' | 'duplicate' | 'ignored' | 'ambiguous' | 'rejected';

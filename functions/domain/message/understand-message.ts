@@ -2,10 +2,10 @@ import { classifyAutomated } from './automated-mail.ts';
 import { splitBody, type QuotedMessage } from './body-sections.ts';
 import { copiedOnlyPeople, findIntroCues, partiesMentioned, partiesNamed, type IntroCue } from './intro-language.ts';
 import { headerValues, type MailMessage } from './mail-message.ts';
+import type { MessageKind } from './message-kinds.ts';
 import { normalizeAddress, peopleFrom, personLabel, uniquePeople, type Person } from './person.ts';
 
-export const MESSAGE_KINDS = ['intro', 'reply', 'auto_reply', 'bounce', 'bulk', 'calendar', 'not_intro', 'ambiguous'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+export { MESSAGE_KINDS, type MessageKind } from './message-kinds.ts';
 
 export interface UnderstandingContext {
   /** Capture addresses, including the envelope recipient the message was delivered to (lower-case). */
