@@ -109,7 +109,7 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     started.web = await startWebServer({
       port: settings.webPort,
       localRoutes: makeDashboard({
-        data: new DashboardData(connection, booking.runtime.scheduler, rawMail),
+        data: new DashboardData(connection, booking.runtime.scheduler, rawMail, sender),
         runJob: (job) => runJob(job, followThrough),
         live,
         logger,

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPairStore } from '../../functions/adapters/dynamodb/pair-store.ts';
 import { FileRawMailStore } from '../../functions/adapters/local/file-raw-mail.ts';
+import type { SentMailSource } from '../../functions/adapters/local/outbox-folder-sender.ts';
+import { composeMail } from '../../functions/adapters/mail/compose-mail.ts';
 import { TableJobScheduler } from '../../functions/adapters/scheduler/table-scheduler.ts';
 import { bookIntroduction } from '../../functions/domain/booking/book-introduction.ts';
 import type { Introduction } from '../../functions/domain/introductions/introduction.ts';
 import { pairId } from '../../functions/domain/pairs/pair-setup.ts';
+import { escapeHtml } from '../../functions/domain/shared/html.ts';
 import type { Job } from '../../functions/domain/schedules/jobs.ts';
 import { DashboardData } from '../../functions/local/dashboard/dashboard-data.ts';
 import { makeDashboard } from '../../functions/local/dashboard/dashboard-server.ts';
@@ -39,6 +42,14 @@ const TOM = { email: 'tom@okoye.example', name: 'Tom Okoye' };
 let booked: Introduction;
 let waiting: Introduction;
 
+/** The emails the booking sent, as the MIME local mode's outbox folder would hold. */
+const sentMail: SentMailSource = {
+  read: async ({ outboxKey }) => {
+    const email = h.mail.sent.find((sent) => sent.outboxKey === outboxKey);
+    return email ? (await composeMail(email, { address: 'refer@refer.test', name: 'Refer' })).raw : null;
+  },
+};
+
 beforeAll(async () => {
   web = await createWebHarness();
   h = web.booking;
@@ -49,7 +60,7 @@ beforeAll(async () => {
     port: 0,
     handler: () => Promise.resolve({ statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'the web function answered', isBase64Encoded: false }),
     localRoutes: makeDashboard({
-      data: new DashboardData(h.connection, scheduler, new FileRawMailStore(rawDirectory)),
+      data: new DashboardData(h.connection, scheduler, new FileRawMailStore(rawDirectory), sentMail),
       runJob: (job) => {
         jobsRun.push(job);
         return Promise.resolve({ kind: job.kind, outcomes: ['sent', 'sent'] });
@@ -155,10 +166,18 @@ describe('dashboard', () => {
     const outbox = await get('/outbox');
     const key = /href="\/outbox\/email\?key=([^"]+)"/.exec(outbox.text)?.[1];
     expect(key, 'the connect-your-calendar email to Ana').toBeDefined();
+    const sent = h.mail.sent.find((candidate) => encodeURIComponent(candidate.outboxKey) === key);
+    expect(sent?.purpose).toBe('calendar_connect');
     const email = await get(`/outbox/email?key=${key ?? ''}`);
     expect(email.text).toContain('<iframe class="mail" title="The email as HTML" sandbox="allow-popups allow-popups-to-escape-sandbox"');
-    expect(email.text).toContain('<pre class="mail">');
+    // The text part as the recipient reads it, decoded from the MIME, its link clickable.
+    const [greeting, ...rest] = (sent?.text ?? '').split('\n');
+    expect(email.text).toContain(`<pre class="mail">${escapeHtml(greeting ?? '')}\n`);
+    const link = /https?:\/\/\S+/.exec(rest.join('\n'))?.[0] ?? '';
+    expect(link).not.toBe('');
+    expect(email.text).toContain(`<a href="${escapeHtml(link)}" target="_blank" rel="noreferrer">`);
     const part = await get(`/outbox/email.html?key=${key ?? ''}`);
+    expect(part.text).toContain((sent?.html ?? '').replace(/^[\s\S]*<body[^>]*>/, '').slice(0, 60));
     expect(part.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox");
     expect(part.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(part.text).toContain('<base target="_blank">');

@@ -12,6 +12,7 @@ import { DynamoOutbox, type OutboxEntry } from '../../adapters/dynamodb/outbox-s
 import { DynamoPairStore } from '../../adapters/dynamodb/pair-store.ts';
 import { DynamoPartnerStore } from '../../adapters/dynamodb/partner-store.ts';
 import { parseMail } from '../../adapters/mail/parse-mail.ts';
+import { readSentMail, type SentMailParts, type SentMailSource } from '../../adapters/local/outbox-folder-sender.ts';
 import type { StoredSchedule, TableJobScheduler } from '../../adapters/scheduler/table-scheduler.ts';
 
 /** Every armed schedule is due before this: listing "due by then" lists them all, next first. */
@@ -31,6 +32,12 @@ export interface IntroductionDetail {
   readonly emails: readonly OutboxEntry[];
 }
 
+/** An email of the outbox with its text and HTML as sent; `body` is null while no copy can be read (not sent yet). */
+export interface SentEmail {
+  readonly entry: OutboxEntry;
+  readonly body: SentMailParts | null;
+}
+
 export interface PairWithNumbers {
   readonly pair: Pair;
   readonly partners: readonly [Partner, Partner];
@@ -40,7 +47,8 @@ export interface PairWithNumbers {
 /**
  * What the dashboard reads, through the same adapters the Lambdas and the CLI use (no queries of
  * its own): introductions and their history, partners, pairs and groups, the outbox, deliveries,
- * the table scheduler's schedules, and raw mail for the words of a thread.
+ * the table scheduler's schedules, raw mail for the words of a thread, and the sent emails
+ * themselves (the outbox table records what was sent, not the bodies).
  */
 export class DashboardData {
   private readonly queries: DynamoIntroductionQueries;
@@ -53,6 +61,7 @@ export class DashboardData {
     connection: DynamoConnection,
     private readonly scheduler: Pick<TableJobScheduler, 'dueSchedules' | 'get'>,
     private readonly rawMail: RawMailSource,
+    private readonly sentMail: SentMailSource,
   ) {
     this.queries = new DynamoIntroductionQueries(connection);
     this.followUps = new DynamoFollowUpStore(connection);
@@ -106,8 +115,11 @@ export class DashboardData {
     return (await this.outboxStore.list()).reverse();
   }
 
-  email(outboxKey: string): Promise<OutboxEntry | null> {
-    return this.outboxStore.get(outboxKey);
+  async email(outboxKey: string): Promise<SentEmail | null> {
+    const entry = await this.outboxStore.get(outboxKey);
+    if (!entry) return null;
+    const raw = await this.sentMail.read(entry);
+    return { entry, body: raw ? await readSentMail(raw) : null };
   }
 
   /** Every delivery to the capture address, newest first. */

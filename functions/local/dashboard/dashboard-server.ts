@@ -73,8 +73,8 @@ export function makeDashboard(options: DashboardOptions): LocalRoute {
     },
     [EMAIL_PATHS.html]: async (url) => {
       const email = await data.email(url.searchParams.get('key') ?? '');
-      if (!email) return notFound('No such email', 'It is not in the outbox.');
-      return { status: 200, type: 'text/html; charset=utf-8', body: emailHtmlDocument(email), headers: { 'content-security-policy': EMAIL_HTML_CSP, 'x-frame-options': 'SAMEORIGIN' } };
+      if (!email?.body?.html) return notFound('No such email', 'It is not in the outbox, or it has no HTML part.');
+      return { status: 200, type: 'text/html; charset=utf-8', body: emailHtmlDocument(email.body.html), headers: { 'content-security-policy': EMAIL_HTML_CSP, 'x-frame-options': 'SAMEORIGIN' } };
     },
     '/schedules': async (url) => {
       const [schedules, introductions, pairs, groups, partners] = await Promise.all([data.schedules(), data.introductions(), data.pairs(), data.groups(), data.partners()]);

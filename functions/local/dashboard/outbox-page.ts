@@ -1,4 +1,6 @@
 import type { OutboxEntry } from '../../adapters/dynamodb/outbox-store.ts';
+import type { SentMailParts } from '../../adapters/local/outbox-folder-sender.ts';
+import type { SentEmail } from './dashboard-data.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import type { DashboardPage } from './dashboard-layout.ts';
 import { PURPOSE_LABELS, relativeTime, type TimeFormat } from './format.ts';
@@ -42,7 +44,7 @@ function sentCell(email: OutboxEntry, format: TimeFormat, now: Date): SafeHtml {
 }
 
 /** One email as its recipient sees it: the plain-text part, and the HTML part in a sandboxed frame. */
-export function emailPage(email: OutboxEntry, format: TimeFormat): DashboardPage {
+export function emailPage({ entry: email, body: parts }: SentEmail, format: TimeFormat): DashboardPage {
   const body = html`<p><a href="/outbox">All sent emails</a>${email.introductionId ? html` · <a href="/introductions/${encodeURIComponent(email.introductionId)}">Its introduction</a>` : ''}</p>
 <dl class="facts">
 <dt>To</dt><dd>${email.to.join(', ')}</dd>
@@ -51,28 +53,32 @@ export function emailPage(email: OutboxEntry, format: TimeFormat): DashboardPage
 <dt>What for</dt><dd>${PURPOSE_LABELS[email.purpose] ?? email.purpose}</dd>
 <dt>Message-ID</dt><dd><code>${email.messageId ?? '—'}</code></dd>
 </dl>
-<div class="mail-views">
+${parts ? mailViews(email.outboxKey, parts) : html`<p class="note">${email.sentAt ? 'Its .eml file is no longer in the outbox folder of the data directory.' : 'It is being sent: it shows here once it is in the outbox folder.'}</p>`}`;
+  return { title: email.subject, section: '/outbox', body };
+}
+
+function mailViews(outboxKey: string, parts: SentMailParts): SafeHtml {
+  return html`<div class="mail-views">
 <section aria-labelledby="html-part"><h2 id="html-part">As HTML</h2>
 ${
-  email.html
-    ? html`<iframe class="mail" title="The email as HTML" sandbox="allow-popups allow-popups-to-escape-sandbox" src="${emailLink(email.outboxKey, EMAIL_PATHS.html)}"></iframe>`
+  parts.html
+    ? html`<iframe class="mail" title="The email as HTML" sandbox="allow-popups allow-popups-to-escape-sandbox" src="${emailLink(outboxKey, EMAIL_PATHS.html)}"></iframe>`
     : html`<p class="note">This email has no HTML part.</p>`
 }
 </section>
 <section aria-labelledby="text-part"><h2 id="text-part">As plain text</h2>
-<pre class="mail">${linkify(email.text)}</pre>
+<pre class="mail">${linkify(parts.text)}</pre>
 </section>
 </div>`;
-  return { title: email.subject, section: '/outbox', body };
 }
 
 /**
  * The HTML part alone, for the sandboxed frame: links open in a new tab (as in a mail client),
  * and its own policy lets it use inline styles but run nothing and load nothing.
  */
-export function emailHtmlDocument(email: OutboxEntry): string {
+export function emailHtmlDocument(htmlPart: string): string {
   const base = '<base target="_blank">';
-  return /<head[^>]*>/i.test(email.html) ? email.html.replace(/<head[^>]*>/i, (head) => `${head}${base}`) : `${base}${email.html}`;
+  return /<head[^>]*>/i.test(htmlPart) ? htmlPart.replace(/<head[^>]*>/i, (head) => `${head}${base}`) : `${base}${htmlPart}`;
 }
 
 export const EMAIL_HTML_CSP = [

@@ -49,6 +49,10 @@ const pair: Pair = {
   nextOneToOne: { start: '2026-11-27T09:00:00.000Z', end: '2026-11-27T09:45:00.000Z', eventId: 'o2o', period: '2026-11' },
 };
 const group: Group = { id: 'group-1', name: `Breakfast ${SCRIPT}`, members: [ana.email, eve.email], timeZone: 'Europe/London', createdAt: '2026-10-01T08:00:00.000Z', unsubscribed: [] };
+const sentParts = {
+  text: `Hi ${SCRIPT}\nAnswer: http://127.0.0.1:3000/answer?token=a.b&x="y"\n`,
+  html: '<!doctype html><html><head><meta charset="utf-8"></head><body><p>Hi</p></body></html>',
+};
 const email: OutboxEntry = {
   outboxKey: 'update#intro-1#meeting_booked',
   purpose: 'progress_update',
@@ -59,8 +63,8 @@ const email: OutboxEntry = {
   sentAt: '2026-11-24T11:00:00.000Z',
   messageId: '<m1@refer.local>',
   introductionId: 'intro-1',
-  text: `Hi ${SCRIPT}\nAnswer: http://127.0.0.1:3000/answer?token=a.b&x="y"\n`,
-  html: '<!doctype html><html><head><meta charset="utf-8"></head><body><p>Hi</p></body></html>',
+  text: sentParts.text,
+  html: sentParts.html,
 };
 const schedule: StoredSchedule = {
   name: 'weekly-pair-1',
@@ -93,7 +97,8 @@ async function everyPage(): Promise<DashboardPage[]> {
     partnersPage({ partners: [ana, eve], pairs, groups: [group], introductions: [hostile], format, now: NOW }),
     calendarPage({ introductions: [hostile], pairs, partners: [ana, eve], format, now: NOW }),
     outboxPage([email], format, NOW),
-    emailPage(email, format),
+    emailPage({ entry: email, body: sentParts }, format),
+    emailPage({ entry: { ...email, sentAt: null, status: 'sending' }, body: null }, format),
     schedulesPage({ schedules: [schedule], introductions: [hostile], pairs: [pair], groups: [group], partners: [ana, eve], result: { name: `weekly ${SCRIPT}`, outcomes: [IMG], failed: false }, format, now: NOW }),
     inboundPage(
       [
@@ -170,8 +175,8 @@ describe('outbox rendering', () => {
   });
 
   it('opens the links of the HTML part in a new tab, as a mail client does', () => {
-    expect(emailHtmlDocument(email)).toBe('<!doctype html><html><head><base target="_blank"><meta charset="utf-8"></head><body><p>Hi</p></body></html>');
-    expect(emailHtmlDocument({ ...email, html: '<p>Hi</p>' })).toBe('<base target="_blank"><p>Hi</p>');
+    expect(emailHtmlDocument(sentParts.html)).toBe('<!doctype html><html><head><base target="_blank"><meta charset="utf-8"></head><body><p>Hi</p></body></html>');
+    expect(emailHtmlDocument('<p>Hi</p>')).toBe('<base target="_blank"><p>Hi</p>');
   });
 });
 
