@@ -16,6 +16,20 @@ export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
  */
 export const esmRequireBanner = "import{createRequire}from'module';const require=createRequire(import.meta.url);";
 
+/**
+ * Modules the bundles replace (esbuild aliases, paths relative to the repository root). Local mode
+ * and the tests run the real ones; test/unit/mail/charset-shims.test.ts reads the corpus both ways.
+ * - iconv-lite and encoding-japanese (libmime's charset decoders, ~570 KB of tables): Node's own
+ *   ICU converters and small single-byte tables.
+ * - libmime: mailparser imports its ESM build and mailsplit requires its CommonJS build, so a bundle
+ *   held both copies; the CommonJS one serves both (its export is the same instance the ESM default is).
+ */
+export const bundleAliases: Readonly<Record<string, string>> = {
+  'iconv-lite': './functions/adapters/mail/charsets/iconv-lite-shim.ts',
+  'encoding-japanese': './functions/adapters/mail/charsets/encoding-japanese-shim.ts',
+  libmime: './node_modules/libmime/dist/cjs/libmime.js',
+};
+
 /** Props for `ReferFunction`. */
 export interface ReferFunctionProps {
   /**
@@ -111,6 +125,11 @@ export class ReferFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         externalModules: [],
+        esbuildArgs: {
+          '--alias': Object.entries(bundleAliases).map(([module, path]) => `${module}=${path}`),
+          // Non-ASCII text as UTF-8 (what Node reads a module as), not as \uXXXX escapes of 6 bytes per character.
+          '--charset': 'utf8',
+        },
       },
     });
 
