@@ -20,6 +20,8 @@ export interface StackFigures {
   readonly kmsKeys: number;
   readonly secrets: number;
   readonly memoryMb: Readonly<Record<string, number>>;
+  /** Secrets each function is given, so reads from Secrets Manager at each cold start. */
+  readonly secretReads: Readonly<Record<string, number>>;
 }
 
 export interface BundleFigures {

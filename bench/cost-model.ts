@@ -88,6 +88,17 @@ export function inboundChunks(messageBytes: number, prices: Prices = PRICES): nu
   return Math.max(1, Math.ceil(messageBytes / prices.ses.inboundChunkBytes));
 }
 
+/**
+ * Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB (AWS Lambda
+ * Developer Guide, "Configure Lambda function memory"); more memory adds no speed to one thread.
+ */
+export const MB_PER_VCPU = 1769;
+
+/** How many times longer CPU-bound work measured on one whole core runs on a function with this memory. */
+export function cpuStretch(memoryMb: number): number {
+  return Math.max(1, MB_PER_VCPU / memoryMb);
+}
+
 /** Lambda bills duration rounded up to the millisecond, at the configured memory. */
 export function gbSeconds(billedMs: number, memoryMb: number): number {
   return (Math.ceil(billedMs) / 1000) * (memoryMb / 1024);

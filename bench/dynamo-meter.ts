@@ -90,3 +90,30 @@ export function describeOperations(byOperation: Readonly<Record<string, number>>
     .map(([operation, count]) => `${Number((count / per).toPrecision(3))} × ${operation.replace(/Command$/, '')}`)
     .join(', ');
 }
+
+/**
+ * An item's size as DynamoDB counts it for storage and write units: each attribute's name plus
+ * its value (strings and binary by their bytes, numbers about one byte per two digits plus one,
+ * booleans and null one byte, lists and maps three bytes plus one per element and their
+ * elements, a map's keys included). Storage adds 100 bytes per item, in the table and in each
+ * index that holds it.
+ */
+export function dynamoItemBytes(item: Readonly<Record<string, unknown>>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueBytes(value);
+  return bytes;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace('.', '').replace(/e.*$/, '').replace(/^0+/, '').replace(/0+$/, '');
+    return Math.ceil(Math.max(1, digits.length) / 2) + 1;
+  }
+  if (typeof value === 'boolean' || value === null || value === undefined) return 1;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value instanceof Set) return [...(value as Set<unknown>)].reduce<number>((sum, element) => sum + valueBytes(element), 0);
+  if (Array.isArray(value)) return 3 + value.reduce<number>((sum, element) => sum + 1 + valueBytes(element), 0);
+  if (typeof value === 'object') return 3 + Object.entries(value).reduce((sum, [key, element]) => sum + 1 + Buffer.byteLength(key) + valueBytes(element), 0);
+  return 0;
+}

@@ -39,22 +39,26 @@ const bundlesOf = (directory: string, stack: string) => {
 // What the stack costs by merely existing, and each function's memory: for the cost model.
 interface Resource {
   Type: string;
-  Properties?: { MemorySize?: number };
+  Properties?: { MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } };
   Metadata?: Record<string, string>;
 }
 const template = JSON.parse(readFileSync(join(outdir, 'refer', 'Refer.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
 const resources = Object.values(template.Resources);
 const count = (type: string) => resources.filter((resource) => resource.Type === type).length;
-const memoryMb = Object.fromEntries(
-  resources
-    .filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:cdk:path']?.endsWith('/Function/Resource'))
-    .map((resource) => [functionName(resource.Metadata?.['aws:cdk:path'] ?? ''), resource.Properties?.MemorySize ?? 128]),
+const functionResources = resources.filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:cdk:path']?.endsWith('/Function/Resource'));
+const memoryMb = Object.fromEntries(functionResources.map((resource) => [functionName(resource.Metadata?.['aws:cdk:path'] ?? ''), resource.Properties?.MemorySize ?? 128]));
+// Each secret a function is given (an environment variable *_SECRET_ARN) is read once per cold start.
+const secretReads = Object.fromEntries(
+  functionResources.map((resource) => [
+    functionName(resource.Metadata?.['aws:cdk:path'] ?? ''),
+    Object.entries(resource.Properties?.Environment?.Variables ?? {}).filter(([name, value]) => name.endsWith('SECRET_ARN') && value !== '').length,
+  ]),
 );
 const [yardstick] = bundlesOf('yardstick', 'Yardstick');
 process.stdout.write(
   `${JSON.stringify({
     functions: bundlesOf('refer', 'Refer'),
     yardstick: yardstick?.file,
-    stack: { alarms: count('AWS::CloudWatch::Alarm'), kmsKeys: count('AWS::KMS::Key'), secrets: count('AWS::SecretsManager::Secret'), memoryMb },
+    stack: { alarms: count('AWS::CloudWatch::Alarm'), kmsKeys: count('AWS::KMS::Key'), secrets: count('AWS::SecretsManager::Secret'), memoryMb, secretReads },
   })}\n`,
 );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ASSUMED, fixedMonthlyUsage, groupMonthUsage, introductionUsage, type CostInputs } from '../../../bench/cost-bench.ts';
-import { addUsage, costOf, gbSeconds, inboundChunks, NO_USAGE, scaleUsage } from '../../../bench/cost-model.ts';
-import { capacityUnits, describeOperations } from '../../../bench/dynamo-meter.ts';
+import { ASSUMED, costMetrics, fixedMonthlyUsage, groupMonthUsage, introductionUsage, type CostInputs } from '../../../bench/cost-bench.ts';
+import { addUsage, costOf, cpuStretch, gbSeconds, inboundChunks, NO_USAGE, scaleUsage } from '../../../bench/cost-model.ts';
+import { capacityUnits, describeOperations, dynamoItemBytes } from '../../../bench/dynamo-meter.ts';
 import { PRICES } from '../../../bench/prices.ts';
 import { goalOf, jsonLine, table, verdictOf } from '../../../bench/report.ts';
 import { median, percentile, significant } from '../../../bench/stats.ts';
@@ -111,6 +111,18 @@ describe('bench DynamoDB meter', () => {
     expect(capacityUnits([{ ReadCapacityUnits: 2, WriteCapacityUnits: 0 }, { ReadCapacityUnits: 0, WriteCapacityUnits: 4 }])).toEqual({ read: 2, write: 4 });
     expect(describeOperations({ GetItemCommand: 30, QueryCommand: 10 }, 10)).toBe('3 × GetItem, 1 × Query');
   });
+
+  it('sizes items as DynamoDB does: names and values, numbers by their digits, lists and maps with their overhead', () => {
+    expect(dynamoItemBytes({ pk: 'A' })).toBe(3);
+    expect(dynamoItemBytes({ n: 123 })).toBe(1 + 3);
+    expect(dynamoItemBytes({ n: 1_000_000 })).toBe(1 + 2);
+    expect(dynamoItemBytes({ flag: true, none: null })).toBe(5 + 5);
+    expect(dynamoItemBytes({ m: { a: true } })).toBe(1 + 3 + (1 + 1 + 1));
+    expect(dynamoItemBytes({ l: ['xy', 'é'] })).toBe(1 + 3 + (1 + 2) + (1 + 2));
+    // JSON counts quotes, colons and commas DynamoDB does not.
+    const item = { pk: 'INTRO#x', sk: 'META', parties: [{ email: 'a@b.example', name: null }], createdAt: '2026-11-24T09:00:00.000Z' };
+    expect(dynamoItemBytes(item)).toBeLessThan(JSON.stringify(item).length);
+  });
 });
 
 describe('bench cost scenarios', () => {
@@ -134,7 +146,13 @@ describe('bench cost scenarios', () => {
       ['web', 400],
       ['link_key_rotation', 200],
     ]),
-    stack: { alarms: 10, kmsKeys: 2, secrets: 2, memoryMb: { capture: 512, booking: 512, jobs: 512, web: 512, link_key_rotation: 256 } },
+    stack: {
+      alarms: 10,
+      kmsKeys: 2,
+      secrets: 2,
+      memoryMb: { capture: 512, booking: 512, jobs: 512, web: 512, link_key_rotation: 256 },
+      secretReads: { capture: 0, booking: 1, jobs: 1, web: 1, link_key_rotation: 0 },
+    },
   };
 
   it('counts one message in, the measured emails plus the assumed follow-through, and twice the measured DynamoDB units', () => {
@@ -146,6 +164,30 @@ describe('bench cost scenarios', () => {
     expect(usage.dynamoReadUnits).toBeCloseTo(18 * 2, 9);
     expect(usage.lambdaInvocations).toBe(2 + ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations);
     expect(usage.schedulerInvocations).toBe(ASSUMED.lifecycle.scheduledJobs);
+    // The functions given a secret read it at each cold start; capture has none.
+    expect(usage.secretsApiCalls).toBe(1 + ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations);
+  });
+
+  it('bills CPU measured on a whole core as the share of a vCPU the memory buys, and waiting at the memory', () => {
+    expect(cpuStretch(1769)).toBe(1);
+    expect(cpuStretch(3538)).toBe(1);
+    expect(cpuStretch(512)).toBeCloseTo(1769 / 512, 9);
+    const usage = introductionUsage(inputs);
+    const waitMs = (25 * ASSUMED.waitMs.dynamo + ASSUMED.waitMs.s3 + ASSUMED.waitMs.ses + ASSUMED.googleCallsPerBooking * ASSUMED.waitMs.google) / 2;
+    const stretch = 1769 / 512;
+    const cold = (initMs: number, cpuMs: number, wait: number) => gbSeconds((initMs + cpuMs) * stretch + wait, 512);
+    const other = ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations;
+    expect(usage.lambdaGbSeconds).toBeCloseTo(cold(500, 50, waitMs) + cold(400, 50, waitMs) + other * cold(400, 0, ASSUMED.otherInvocationMs), 9);
+  });
+
+  it('says what SES alone costs, and everything else', () => {
+    const [perThousand] = costMetrics(inputs);
+    const emails = 1 + ASSUMED.lifecycle.emails;
+    const receiving = 1000 * (PRICES.ses.perInboundMessage + PRICES.ses.perInboundChunk);
+    const sending = 1000 * emails * (PRICES.ses.perOutboundMessage + (4000 / 1024 ** 3) * PRICES.ses.perOutboundGb);
+    expect(perThousand?.detail).toContain(`SES alone $${(receiving + sending).toPrecision(3)} (receiving the introduction $${receiving.toPrecision(3)}, ${emails} emails out $${sending.toPrecision(3)})`);
+    const rest = /everything else \$([\d.]+)/.exec(perThousand?.detail ?? '')?.[1];
+    expect(Number(rest)).toBeCloseTo(costOf(scaleUsage(introductionUsage(inputs), 1000)).total - (receiving + sending), 2);
   });
 
   it('prices the stack existing by its keys, secrets and alarms, apart from what the group uses', () => {
