@@ -23,11 +23,16 @@ export const esmRequireBanner = "import{createRequire}from'module';const require
  *   ICU converters and small single-byte tables.
  * - libmime: mailparser imports its ESM build and mailsplit requires its CommonJS build, so a bundle
  *   held both copies; the CommonJS one serves both (its export is the same instance the ESM default is).
+ * - he (mailparser's HTML escaping, ~80 KB of named-reference tables): its default encoding, which
+ *   is all mailparser uses with the capture's parse options.
+ * - entities: html-to-text brings versions 4 and 7 (~60 KB twice over); version 7 serves both.
  */
 export const bundleAliases: Readonly<Record<string, string>> = {
   'iconv-lite': './functions/adapters/mail/charsets/iconv-lite-shim.ts',
   'encoding-japanese': './functions/adapters/mail/charsets/encoding-japanese-shim.ts',
   libmime: './node_modules/libmime/dist/cjs/libmime.js',
+  he: './functions/adapters/mail/he-shim.ts',
+  entities: './functions/adapters/mail/entities',
 };
 
 /** Props for `ReferFunction`. */

@@ -1,10 +1,15 @@
 import { build } from 'esbuild';
+import { encodeXML as encodeXml4, escapeAttribute as escapeAttribute4, escapeText as escapeText4 } from 'entities';
+import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHARSET_ALIASES, SINGLE_BYTE_HIGH_HALVES } from '../../../functions/adapters/mail/charsets/charset-tables.ts';
+import { encodeXML, escapeAttribute, escapeText } from '../../../functions/adapters/mail/entities/index.ts';
+import { encode as heShimEncode } from '../../../functions/adapters/mail/he-shim.ts';
 import { bundleAliases, esmRequireBanner, projectRoot } from '../../../lib/constructs/refer-function.ts';
 import { CORPUS_DIR } from '../../support/corpus.ts';
 import * as real from '../../support/mail-decoding-entry.ts';
@@ -47,9 +52,16 @@ const DROPPED_CHARSETS = ['cp737', 'cp775', 'cp855', 'cp857', 'cp860', 'cp862', 
 
 const ascii = Buffer.from('Plain ASCII text.\r\n');
 
-it('the bundle decodes with the shims, not with iconv-lite or encoding-japanese', () => {
-  expect(bundledInputs.filter((input) => /node_modules\/(iconv-lite|encoding-japanese)\//.test(input))).toEqual([]);
-  expect(bundledInputs).toEqual(expect.arrayContaining(['functions/adapters/mail/charsets/iconv-lite-shim.ts', 'functions/adapters/mail/charsets/encoding-japanese-shim.ts']));
+it('the bundle holds the shims, not iconv-lite, encoding-japanese, he or entities 4', () => {
+  expect(bundledInputs.filter((input) => /^node_modules\/(iconv-lite|encoding-japanese|he|entities)\//.test(input))).toEqual([]);
+  expect(bundledInputs).toEqual(
+    expect.arrayContaining([
+      'functions/adapters/mail/charsets/iconv-lite-shim.ts',
+      'functions/adapters/mail/charsets/encoding-japanese-shim.ts',
+      'functions/adapters/mail/he-shim.ts',
+      'node_modules/htmlparser2/node_modules/entities/dist/esm/decode.js',
+    ]),
+  );
 });
 
 /** Maps as their entries, so headers are compared too. */
@@ -140,6 +152,28 @@ describe('double-byte charsets', () => {
       }
     });
   }
+});
+
+describe('HTML escaping', () => {
+  const he = createRequire(import.meta.url)('he') as { encode(text: string, options?: { useNamedReferences?: boolean }): string };
+  it("he's default encoding, for any text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => heShimEncode(text) === he.encode(text)),
+      { numRuns: 500 },
+    );
+    const everyBmpCharacter = String.fromCharCode(...Array.from({ length: 0x10000 }, (_, code) => code));
+    expect(heShimEncode(everyBmpCharacter)).toBe(he.encode(everyBmpCharacter));
+    expect(heShimEncode('a\u{1F600}<b>')).toBe(he.encode('a\u{1F600}<b>'));
+  });
+  it("he's named references for the characters that could break HTML, numeric ones for the rest (the same HTML)", () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '"', '&', "'", '<', '>', '`') }), (text) => heShimEncode(text, { useNamedReferences: true }) === he.encode(text, { useNamedReferences: true })));
+  });
+  it("entities 7's escaping is entities 4's, which dom-serializer imports", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => encodeXML(text) === encodeXml4(text) && escapeAttribute(text) === escapeAttribute4(text) && escapeText(text) === escapeText4(text)),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('the corpus', () => {
