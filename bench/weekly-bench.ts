@@ -3,6 +3,8 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { ensureTable } from '../functions/adapters/dynamodb/create-table.ts';
 import { createDocumentClient, type DynamoConnection } from '../functions/adapters/dynamodb/document-client.ts';
+import { pairIntroductionItem, pairProfileItem, pairViewMarkerItem } from '../functions/adapters/dynamodb/pair-view-store.ts';
+import { pairIntroductionOf, streamStamp } from '../functions/domain/pairs/pair-view.ts';
 import { collections, keys, statusPartition } from '../functions/adapters/dynamodb/keys.ts';
 import { BookingLinkBuilder } from '../functions/adapters/links/booking-link-builder.ts';
 import { composeMail } from '../functions/adapters/mail/compose-mail.ts';
@@ -74,9 +76,13 @@ function introduction(pairIndex: number, index: number, introducer: string, rece
   };
 }
 
-/** The items the capture writes for an introduction that the weekly check-in reads (see capture-store.ts). */
-function introductionItems(intro: Introduction): Record<string, unknown>[] {
+/**
+ * The items the capture writes for an introduction (see capture-store.ts), and the one the table
+ * stream's consumer keeps in the pair's partition for the weekly check-in (see pair-view.ts).
+ */
+function introductionItems(intro: Introduction, pairIdValue: string, receiver: string, sequence: number): Record<string, unknown>[] {
   return [
+    pairIntroductionItem(pairIdValue, pairIntroductionOf(intro, receiver), streamStamp(String(sequence))),
     {
       ...keys.introduction(intro.id),
       entity: 'introduction',
@@ -105,18 +111,13 @@ function pairItems(pairIndex: number, at: Date): Record<string, unknown>[] {
     unsubscribed: [],
     nextOneToOne: null,
   };
-  const partner = (email: string) => ({
-    ...keys.partner(email),
-    entity: 'partner',
-    email,
-    name: `Partner ${email.split('@')[0]}`,
-    timeZone: 'America/New_York',
-    createdAt: pair.createdAt,
-    gsi1pk: collections.partners,
-    gsi1sk: email,
-  });
+  const profile = (email: string) => ({ email, name: `Partner ${email.split('@')[0]}`, timeZone: 'America/New_York', createdAt: pair.createdAt });
+  const partner = (email: string) => ({ ...keys.partner(email), entity: 'partner', ...profile(email), gsi1pk: collections.partners, gsi1sk: email });
   return [
     { ...keys.pair(pair.id), entity: 'pair', ...pair, gsi1pk: collections.pairs, gsi1sk: pair.id },
+    // The pair's read model as the stream's consumer left it (built, with each partner's profile).
+    pairViewMarkerItem(pair.id, new Date(pair.createdAt)),
+    ...[a, b].map((email) => pairProfileItem(pair.id, profile(email))),
     ...[a, b].flatMap((email) => [partner(email), { ...keys.partnerPair(email, pair.id), entity: 'partner_pair', pairId: pair.id }]),
   ];
 }
@@ -169,7 +170,7 @@ export async function benchWeekly(options: { pairs: number; introductionsPerPair
       const [a, b] = [partnerEmail(2 * pairIndex), partnerEmail(2 * pairIndex + 1)];
       for (let index = 0; index < options.introductionsPerPair; index += 1) {
         const [introducer, receiver] = index % 2 === 0 ? [a, b] : [b, a];
-        items.push(...introductionItems(introduction(pairIndex, index, introducer, receiver, at)));
+        items.push(...introductionItems(introduction(pairIndex, index, introducer, receiver, at), pairId(...([a, b].sort() as [string, string])), receiver, items.length));
       }
     }
     await batchWrite(connection, items, options.concurrency);

@@ -11,7 +11,13 @@ import { streamRecordSchema, type StreamRecord } from './booking-event.ts';
 export const jobsEventSchema = z.union([jobSchema, z.object({ Records: z.array(streamRecordSchema).min(1) })]);
 
 export type FollowThroughWork =
-  | { readonly kind: 'introduction'; readonly previous: Introduction | null; readonly current: Introduction }
+  | {
+      readonly kind: 'introduction';
+      readonly previous: Introduction | null;
+      readonly current: Introduction;
+      /** The record's sequence number: which version of the introduction it carries (read models keep the newest). */
+      readonly sequenceNumber: string | null;
+    }
   | { readonly kind: 'pair'; readonly pair: Pair }
   | { readonly kind: 'group'; readonly group: Group }
   | null;
@@ -24,7 +30,12 @@ export function followThroughWork(record: StreamRecord): FollowThroughWork {
   const previous = image(record.dynamodb.OldImage);
   switch (current.entity) {
     case 'introduction':
-      return { kind: 'introduction', previous: previous ? introductionFromItem(previous) : null, current: introductionFromItem(current) };
+      return {
+        kind: 'introduction',
+        previous: previous ? introductionFromItem(previous) : null,
+        current: introductionFromItem(current),
+        sequenceNumber: record.dynamodb.SequenceNumber ?? null,
+      };
     case 'pair':
       return { kind: 'pair', pair: pairFromItem(current) };
     case 'group':

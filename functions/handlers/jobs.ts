@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { FollowThroughDependencies } from '../domain/followup/follow-through.ts';
 import { reconcileIntroduction } from '../domain/followup/reconcile.ts';
 import { armPairSchedules, GROUP_DIGEST_CRON } from '../domain/pairs/pair-setup.ts';
+import { keepPairViewsUpToDate, REBUILT_STAMP, streamStamp } from '../domain/pairs/pair-view.ts';
 import { runJob } from '../domain/schedules/run-job.ts';
 import { scheduleName } from '../domain/schedules/scheduler-port.ts';
 import { EventBridgeJobScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
@@ -38,8 +39,11 @@ export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
   const metrics = dependencies.metrics ?? noBusinessMetrics;
   const follow = async (work: NonNullable<FollowThroughWork>): Promise<void> => {
     const deps = dependencies.followThrough;
-    if (work.kind === 'introduction') await reconcileIntroduction(work.current.id, deps, work.previous?.followUp ?? null);
-    else if (work.kind === 'pair') await armPairSchedules(work.pair, deps);
+    if (work.kind === 'introduction') {
+      await reconcileIntroduction(work.current.id, deps, work.previous?.followUp ?? null);
+      // The weekly check-in's read model in the pair's partition (without a sequence number, only a missing item is written).
+      await keepPairViewsUpToDate(work.previous, work.current, work.sequenceNumber ? streamStamp(work.sequenceNumber) : REBUILT_STAMP, deps.pairViews);
+    } else if (work.kind === 'pair') await armPairSchedules(work.pair, deps);
     else await deps.scheduler.armRecurring(scheduleName('group-digest', work.group.id), GROUP_DIGEST_CRON, work.group.timeZone, { kind: 'group-digest', groupId: work.group.id });
   };
 

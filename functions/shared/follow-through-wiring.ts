@@ -9,6 +9,7 @@ import type { DynamoConnection } from '../adapters/dynamodb/document-client.ts';
 import { DynamoFollowUpStore } from '../adapters/dynamodb/follow-up-store.ts';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox-store.ts';
 import { DynamoPairStore } from '../adapters/dynamodb/pair-store.ts';
+import { DynamoPairViewStore } from '../adapters/dynamodb/pair-view-store.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
 
 /** Follow-through's dependencies over DynamoDB; AWS and local mode differ in the scheduler and the mail sender. */
@@ -24,6 +25,7 @@ export function followThroughDependencies(options: {
   return {
     store: new DynamoFollowUpStore(options.connection),
     pairs: new DynamoPairStore(options.connection),
+    pairViews: new DynamoPairViewStore(options.connection),
     partners: new DynamoPartnerStore(options.connection),
     scheduler: options.scheduler,
     outbox: new DynamoOutbox(options.connection),

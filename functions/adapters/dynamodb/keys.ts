@@ -25,6 +25,10 @@ export const keys = {
   outbox: (outboxKey: string) => ({ pk: `OUTBOX#${boundedKeyPart(outboxKey)}`, sk: META }),
   pair: (id: string) => ({ pk: `PAIR#${id}`, sk: META }),
   pairNote: (id: string, receivedAt: string, deliveryId: string) => ({ pk: `PAIR#${id}`, sk: `NOTE#${receivedAt}#${deliveryId}` }),
+  /** The weekly check-in's read model, in the pair's partition: an introduction between the two (by creation time), a partner's profile, the built marker. */
+  pairIntroduction: (id: string, createdAt: string, introductionId: string) => ({ pk: `PAIR#${id}`, sk: `INTRO#${createdAt}#${introductionId}` }),
+  pairProfile: (id: string, email: string) => ({ pk: `PAIR#${id}`, sk: `PROFILE#${email}` }),
+  pairViewMarker: (id: string) => ({ pk: `PAIR#${id}`, sk: 'VIEW' }),
   partnerPair: (email: string, pairId: string) => ({ pk: `PARTNER#${email}`, sk: `PAIR#${pairId}` }),
   group: (id: string) => ({ pk: `GROUP#${id}`, sk: META }),
   partnerGroup: (email: string, groupId: string) => ({ pk: `PARTNER#${email}`, sk: `GROUP#${groupId}` }),

@@ -40,32 +40,7 @@ export class DynamoOutbox implements Outbox {
 
   async claim(email: OutboundEmail, now: Date, leaseUntil: Date): Promise<OutboxClaim> {
     try {
-      await this.connection.client.send(
-        new PutCommand({
-          TableName: this.connection.tableName,
-          Item: {
-            ...keys.outbox(email.outboxKey),
-            entity: 'outbox',
-            outboxKey: email.outboxKey,
-            purpose: email.purpose,
-            to: email.to.map((contact) => contact.email),
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            introductionId: email.introductionId,
-            status: 'sending',
-            claimedAt: now.toISOString(),
-            leaseUntil: leaseUntil.toISOString(),
-            gsi1pk: collections.outbox,
-            gsi1sk: `${now.toISOString()}#${email.outboxKey}`,
-          },
-          // First claim, or the lease of a crashed attempt has run out and the email was never marked sent.
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await this.connection.client.send(new PutCommand({ ...outboxClaim(this.connection.tableName, email, now, leaseUntil), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
       return 'claimed';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -74,30 +49,10 @@ export class DynamoOutbox implements Outbox {
   }
 
   async markSent(outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread): Promise<void> {
-    const markSent = {
-      Update: {
-        TableName: this.connection.tableName,
-        Key: keys.outbox(outboxKey),
-        UpdateExpression: 'SET #status = :sent, sentAt = :sentAt, messageId = :messageId REMOVE leaseUntil',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString(), ':messageId': messageId },
-      },
-    };
-    const threadId = thread?.introductionId ?? thread?.pairId;
-    if (!threadId) {
-      await this.connection.client.send(new UpdateCommand(markSent.Update));
-      return;
-    }
+    const [markSent, messageIdItem] = outboxMarkSent(this.connection.tableName, outboxKey, sentAt, messageId, thread);
+    if (!messageIdItem) await this.connection.client.send(new UpdateCommand(markSent.Update));
     // A reply to this email comes back to the capture address with it in In-Reply-To: record where it belongs.
-    const messageIdItem = {
-      ...keys.messageId(messageId),
-      entity: 'message_id',
-      messageId,
-      role: 'outbound',
-      ...(thread?.introductionId ? { introductionId: thread.introductionId } : {}),
-      ...(thread?.pairId ? { pairId: thread.pairId } : {}),
-    };
-    await this.connection.client.send(new TransactWriteCommand({ TransactItems: [markSent, { Put: { TableName: this.connection.tableName, Item: messageIdItem } }] }));
+    else await this.connection.client.send(new TransactWriteCommand({ TransactItems: [markSent, messageIdItem] }));
   }
 
   /** One email by its outbox key; null when there is none. */
@@ -114,4 +69,57 @@ export class DynamoOutbox implements Outbox {
     });
     return items.map((item) => outboxItem.parse(item));
   }
+}
+
+/**
+ * The conditional put that claims an email: the first claim, or a crashed attempt's claim whose
+ * lease ran out before the email was marked sent.
+ */
+export function outboxClaim(tableName: string, email: OutboundEmail, now: Date, leaseUntil: Date) {
+  return {
+    TableName: tableName,
+    Item: {
+      ...keys.outbox(email.outboxKey),
+      entity: 'outbox',
+      outboxKey: email.outboxKey,
+      purpose: email.purpose,
+      to: email.to.map((contact) => contact.email),
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      introductionId: email.introductionId,
+      status: 'sending',
+      claimedAt: now.toISOString(),
+      leaseUntil: leaseUntil.toISOString(),
+      gsi1pk: collections.outbox,
+      gsi1sk: `${now.toISOString()}#${email.outboxKey}`,
+    },
+    ConditionExpression: 'attribute_not_exists(pk) OR (#status = :sending AND leaseUntil < :now)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
+  };
+}
+
+/** The transaction items that mark an email sent, and record its Message-ID against its thread when it has one. */
+export function outboxMarkSent(tableName: string, outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread) {
+  const markSent = {
+    Update: {
+      TableName: tableName,
+      Key: keys.outbox(outboxKey),
+      UpdateExpression: 'SET #status = :sent, sentAt = :sentAt, messageId = :messageId REMOVE leaseUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt.toISOString(), ':messageId': messageId },
+    },
+  };
+  const threadId = thread?.introductionId ?? thread?.pairId;
+  if (!threadId) return [markSent, null] as const;
+  const messageIdItem = {
+    ...keys.messageId(messageId),
+    entity: 'message_id',
+    messageId,
+    role: 'outbound',
+    ...(thread?.introductionId ? { introductionId: thread.introductionId } : {}),
+    ...(thread?.pairId ? { pairId: thread.pairId } : {}),
+  };
+  return [markSent, { Put: { TableName: tableName, Item: messageIdItem } }] as const;
 }

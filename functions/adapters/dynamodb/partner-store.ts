@@ -6,6 +6,7 @@ import type { CalendarConnection, Partner, StoredBookingPreferences } from '../.
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
 import { partnerFromItem } from './items.ts';
+import { DynamoPairViewStore } from './pair-view-store.ts';
 import { queryAll } from './query-all.ts';
 import { setExpression } from './update-expression.ts';
 
@@ -32,6 +33,10 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
         ReturnValues: 'UPDATED_OLD',
       }),
     );
+    // The pairs' check-ins show a copy of the name (see pair-view.ts): a rename reaches it here.
+    if (Attributes?.createdAt && (Attributes.name !== partner.name || Attributes.timeZone !== partner.timeZone)) {
+      await new DynamoPairViewStore(this.connection).refreshProfile({ email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt: String(Attributes.createdAt) });
+    }
     return Attributes?.createdAt ? 'updated' : 'added';
   }
 

@@ -5,12 +5,15 @@ import { sendOnce, type MailSender, type OutboundEmail, type Outbox } from '../o
 import type { Partner } from '../partners/partner.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { JobScheduler } from '../schedules/scheduler-port.ts';
+import type { PairViewStore } from '../pairs/pair-view.ts';
 import type { FollowUpLinks, FollowUpStore, PairStore } from './follow-up-ports.ts';
 
 /** Everything follow-through runs on. */
 export interface FollowThroughDependencies {
   readonly store: FollowUpStore;
   readonly pairs: PairStore;
+  /** The weekly check-in's read model in each pair's partition, and its emails' outbox. */
+  readonly pairViews: PairViewStore;
   readonly partners: BookingPartners & { listPartners?(): Promise<Partner[]> };
   readonly scheduler: JobScheduler;
   readonly outbox: Outbox;

@@ -110,7 +110,7 @@ export async function runUpdate(introductionId: string, at: Date, dependencies: 
   return result;
 }
 
-export function answerLinks(introduction: Introduction, question: Question, recipient: string, dependencies: FollowThroughDependencies): AnswerLink[] {
+export function answerLinks(introduction: Pick<Introduction, 'id'>, question: Question, recipient: string, dependencies: FollowThroughDependencies): AnswerLink[] {
   return QUESTIONS[question].map((answer) => ({
     answer,
     label: answerEffect(question, answer)?.label ?? answer,

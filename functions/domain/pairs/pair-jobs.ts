@@ -8,7 +8,9 @@ import type { Introduction } from '../introductions/introduction.ts';
 import { answerLinks } from '../followup/question-jobs.ts';
 import { send, type FollowThroughDependencies } from '../followup/follow-through.ts';
 import { groupDigestEmail, weeklyCheckInEmail } from './pair-emails.ts';
-import { DAY_MS, HELD, introductionLine, NUMBERS_LOOKBACK_DAYS, pairNumbers } from './pair-numbers.ts';
+import { DAY_MS, HELD, introductionLine, lineOf, NUMBERS_LOOKBACK_DAYS, pairNumbersFrom } from './pair-numbers.ts';
+import { buildPairView, type PairIntroduction } from './pair-view.ts';
+import { EmailInProgressError, OUTBOX_CLAIM_LEASE_MS, type EmailThread, type OutboundEmail } from '../outbound/outbound-email.ts';
 import type { OpenItem } from './pair-views.ts';
 import type { Pair } from './pair.ts';
 import { scheduleName } from '../schedules/scheduler-port.ts';
@@ -19,24 +21,26 @@ export type PairJobOutcome = 'sent' | 'already_sent' | 'off' | 'not_found' | 'bo
  * The weekly accountability email, one copy to each partner of the pair (their own open items
  * and unsubscribe link): introductions each gave the other this week and this quarter against
  * the goal, meetings booked and held, closed business, open items with one-click answers, the
- * next one-to-one, and what each said last week.
+ * next one-to-one, and what each said last week. Everything comes from the pair's read model (one
+ * query; built first when the pair has none), and both copies are claimed and marked sent together.
  */
 export async function runWeekly(pairIdValue: string, at: Date, dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
-  const pair = await dependencies.pairs.getPair(pairIdValue);
-  if (!pair) return [await orphaned('weekly', pairIdValue, dependencies)];
-  if (!pair.weekly) return ['off'];
-  const partners = await Promise.all(pair.partners.map((email) => dependencies.partners.getPartner(email)));
-  const [a, b] = partners;
-  if (!a || !b) return ['not_found'];
+  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
+  const read = await dependencies.pairViews.readPairView(pairIdValue, since);
+  if (!read) return [await orphaned('weekly', pairIdValue, dependencies)];
+  if (!read.pair.weekly) return ['off'];
+  const view = read.built ? read : await buildPairView(read, at, since, dependencies);
+  const [a, b] = view ? view.pair.partners.map((email) => view.profiles.find((profile) => profile.email === email)) : [];
+  if (!view || !a || !b) return ['not_found'];
+  const { pair } = view;
 
-  const numbers = await pairNumbers(pair, a, b, at, dependencies.store);
+  const numbers = pairNumbersFrom(pair, a, b, at, view.introductions);
   const [aGave, bGave] = numbers.given;
-  const weekStart = new Date(numbers.week.start);
-  const notes = await dependencies.pairs.notes(pair.id, weekStart, at);
+  const notes = view.notes.filter((note) => note.receivedAt >= numbers.week.start && note.receivedAt < numbers.week.end);
   const nextOneToOne = pair.nextOneToOne && new Date(pair.nextOneToOne.start) > at ? { start: pair.nextOneToOne.start, end: pair.nextOneToOne.end } : null;
   const weekLabel = localDateLabel(at, pair.timeZone);
 
-  const outcomes: PairJobOutcome[] = [];
+  const emails: OutboundEmail[] = [];
   for (const [recipient, other, mineGiven, theirsGiven] of [
     [a, b, aGave, bGave],
     [b, a, bGave, aGave],
@@ -62,9 +66,36 @@ export async function runWeekly(pairIdValue: string, at: Date, dependencies: Fol
       lastNotes: notes,
       unsubscribeUrl: dependencies.links.unsubscribe('pair', pair.id, recipient.email),
     };
-    outcomes.push(await send(weeklyCheckInEmail(view, dependencies.captureAddress), dependencies));
+    emails.push(weeklyCheckInEmail(view, dependencies.captureAddress));
   }
-  return outcomes;
+  return sendWeek(emails, dependencies);
+}
+
+/**
+ * Sends a pair's emails of one week once each: one request claims them all, one marks them all
+ * sent. When a send fails (the process still running), what already went out is marked before the
+ * error goes on, so the retry sends only the rest. As with a single email, a process that dies
+ * after a send and before the marking leaves claims that run out: the retry sends those again.
+ */
+async function sendWeek(emails: readonly OutboundEmail[], dependencies: FollowThroughDependencies): Promise<PairJobOutcome[]> {
+  if (emails.length === 0) return [];
+  const now = dependencies.clock.now();
+  const claim = await dependencies.pairViews.claimWeek(emails, now, new Date(now.getTime() + OUTBOX_CLAIM_LEASE_MS));
+  if (claim.outcome === 'already_sent') return emails.map(() => 'already_sent');
+  if (claim.outcome === 'in_progress') throw new EmailInProgressError(emails[0]?.outboxKey ?? '');
+  const sent: { outboxKey: string; messageId: string; thread: EmailThread }[] = [];
+  try {
+    for (const email of emails) {
+      if (claim.alreadySent.includes(email.outboxKey)) continue;
+      const { messageId } = await dependencies.sender.send(email);
+      sent.push({ outboxKey: email.outboxKey, messageId, thread: { introductionId: null, pairId: email.pairId ?? null } });
+    }
+  } catch (error) {
+    if (sent.length > 0) await dependencies.pairViews.markWeekSent(sent, dependencies.clock.now());
+    throw error;
+  }
+  await dependencies.pairViews.markWeekSent(sent, dependencies.clock.now());
+  return emails.map((email) => (claim.alreadySent.includes(email.outboxKey) ? 'already_sent' : 'sent'));
 }
 
 /**
@@ -165,7 +196,7 @@ async function orphaned(kind: 'weekly' | 'one-to-one' | 'group-digest', id: stri
   return 'not_found';
 }
 
-function openItems(given: readonly Introduction[], receiver: string, at: Date, dependencies: FollowThroughDependencies): OpenItem[] {
+function openItems(given: readonly PairIntroduction[], receiver: string, at: Date, dependencies: FollowThroughDependencies): OpenItem[] {
   const items: OpenItem[] = [];
   for (const intro of given) {
     const question =
@@ -176,7 +207,7 @@ function openItems(given: readonly Introduction[], receiver: string, at: Date, d
           : intro.status === 'met'
             ? 'close'
             : null;
-    if (question) items.push({ line: introductionLine(intro, receiver), question, answers: answerLinks(intro, question, receiver, dependencies) });
+    if (question) items.push({ line: lineOf(intro), question, answers: answerLinks(intro, question, receiver, dependencies) });
   }
   return items;
 }

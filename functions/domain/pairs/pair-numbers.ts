@@ -1,10 +1,9 @@
 import type { FollowUpStore } from '../followup/follow-up-ports.ts';
-import { EMPTY_FOLLOW_UP } from '../followup/follow-up-state.ts';
-import { prospectOf } from '../followup/follow-through.ts';
 import { instantToLocal, localToInstant } from '../booking/time-zones.ts';
 import type { Introduction } from '../introductions/introduction.ts';
 import type { IntroductionStatus } from '../introductions/status.ts';
 import type { Partner } from '../partners/partner.ts';
+import { pairIntroductionOf, VIEW_LOOKBACK_DAYS, type PairIntroduction } from './pair-view.ts';
 import type { Direction, IntroductionLine } from './pair-views.ts';
 import type { Pair } from './pair.ts';
 
@@ -16,7 +15,7 @@ import type { Pair } from './pair.ts';
  */
 
 /** How far back introductions count for the numbers (closed business arrives months after). */
-export const NUMBERS_LOOKBACK_DAYS = 365;
+export const NUMBERS_LOOKBACK_DAYS = VIEW_LOOKBACK_DAYS;
 export const DAY_MS = 86_400_000;
 /** Statuses of a meeting that took place. */
 export const HELD: readonly IntroductionStatus[] = ['met', 'won', 'lost', 'not_a_fit'];
@@ -31,7 +30,7 @@ export interface PairNumbers {
   readonly week: { readonly start: string; readonly end: string };
   readonly quarter: { readonly label: string; readonly start: string };
   /** Introductions each partner gave the other within the lookback, oldest first. */
-  readonly given: readonly [readonly Introduction[], readonly Introduction[]];
+  readonly given: readonly [readonly PairIntroduction[], readonly PairIntroduction[]];
   /** The first partner → the second, and the second → the first. */
   readonly directions: readonly [Direction, Direction];
   readonly meetingsBooked: readonly IntroductionLine[];
@@ -39,34 +38,58 @@ export interface PairNumbers {
   readonly closedBusiness: ClosedBusiness;
 }
 
-/** The pair's numbers as of `at`, for partners `a` and `b` (in that order), from what each gave the other. */
+/** The pair's numbers as of `at`, for partners `a` and `b` (in that order), from what each gave the other (the dashboard's path). */
 export async function pairNumbers(pair: Pair, a: Partner, b: Partner, at: Date, store: Pick<FollowUpStore, 'listGivenBy'>): Promise<PairNumbers> {
+  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
+  const given = await Promise.all(
+    [
+      [a, b],
+      [b, a],
+    ].map(([from, to]) =>
+      store.listGivenBy((from as Partner).email, since, at).then((list) => list.filter((intro) => includesParty(intro, (to as Partner).email)).map((intro) => pairIntroductionOf(intro, (to as Partner).email))),
+    ),
+  );
+  return pairNumbersFrom(pair, a, b, at, given.flat());
+}
+
+/**
+ * The pair's numbers as of `at` from the introductions between the two partners (the weekly
+ * check-in reads them from the pair's read model): those created in the lookback before `at` count.
+ */
+export function pairNumbersFrom(pair: Pair, a: Partner, b: Partner, at: Date, introductions: readonly PairIntroduction[]): PairNumbers {
   const weekStart = new Date(at.getTime() - 7 * DAY_MS);
   const quarterStart = startOfQuarter(at, pair.timeZone);
-  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS);
-  const [aGave, bGave] = await Promise.all([
-    store.listGivenBy(a.email, since, at).then((list) => list.filter((intro) => includesParty(intro, b.email))),
-    store.listGivenBy(b.email, since, at).then((list) => list.filter((intro) => includesParty(intro, a.email))),
-  ]);
+  const since = new Date(at.getTime() - NUMBERS_LOOKBACK_DAYS * DAY_MS).toISOString();
+  const now = at.toISOString();
+  const known = introductions
+    .filter((intro) => intro.createdAt >= since && intro.createdAt < now)
+    .sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
+  const gaveTo = (from: Partner, to: Partner) => known.filter((intro) => sameAddress(intro.introducer.email, from.email) && sameAddress(intro.receiver, to.email));
+  const aGave = gaveTo(a, b);
+  const bGave = gaveTo(b, a);
   const all = [...aGave, ...bGave];
   const quarterGoal = pair.goalPerMonth * monthsBegun(quarterStart, at, pair.timeZone);
-  const direction = (from: Partner, to: Partner, given: readonly Introduction[]): Direction => ({
+  const direction = (from: Partner, to: Partner, given: readonly PairIntroduction[]): Direction => ({
     from,
     to,
-    thisWeek: given.filter((intro) => new Date(intro.createdAt) >= weekStart).map((intro) => introductionLine(intro, to.email)),
+    thisWeek: given.filter((intro) => new Date(intro.createdAt) >= weekStart).map(lineOf),
     thisQuarter: given.filter((intro) => new Date(intro.createdAt) >= quarterStart).length,
     quarterGoal,
   });
-  const lines = all.map((intro) => ({ intro, line: introductionLine(intro, intro.introducer.email === a.email ? b.email : a.email) }));
+  const held = (intro: PairIntroduction) => HELD.includes(intro.status) && intro.meeting !== null;
   return {
-    week: { start: weekStart.toISOString(), end: at.toISOString() },
+    week: { start: weekStart.toISOString(), end: now },
     quarter: { label: quarterLabel(at, pair.timeZone), start: quarterStart.toISOString() },
     given: [aGave, bGave],
     directions: [direction(a, b, aGave), direction(b, a, bGave)],
-    meetingsBooked: lines.filter(({ intro }) => intro.status === 'meeting_booked' && intro.meeting && new Date(intro.meeting.start) >= weekStart).map(({ line }) => line),
-    meetingsHeld: lines.filter(({ intro }) => wasHeld(intro) && new Date(intro.meeting?.end ?? 0) >= weekStart && new Date(intro.meeting?.end ?? 0) < at).map(({ line }) => line),
-    closedBusiness: closedBusiness(all.filter((intro) => (intro.followUp?.closedAt ?? '') >= quarterStart.toISOString())),
+    meetingsBooked: all.filter((intro) => intro.status === 'meeting_booked' && intro.meeting && new Date(intro.meeting.start) >= weekStart).map(lineOf),
+    meetingsHeld: all.filter((intro) => held(intro) && new Date(intro.meeting?.end ?? 0) >= weekStart && new Date(intro.meeting?.end ?? 0) < at).map(lineOf),
+    closedBusiness: closedBusiness(all.filter((intro) => (intro.closedAt ?? '') >= quarterStart.toISOString())),
   };
+}
+
+function sameAddress(x: string, y: string): boolean {
+  return x.toLowerCase() === y.toLowerCase();
 }
 
 /** One partner's numbers across everyone they work with (the dashboard's partner table). */
@@ -91,7 +114,8 @@ export function partnerNumbers(partner: Pick<Partner, 'email' | 'timeZone'>, int
   const received = known.filter((intro) => intro.introducer.email !== partner.email && includesParty(intro, partner.email));
   const count = (list: readonly Introduction[], from: string) => list.filter((intro) => intro.createdAt >= from).length;
   const inQuarter = (iso: string | null | undefined) => Boolean(iso) && (iso as string) >= quarterStart && (iso as string) < now;
-  const closedIn = (list: readonly Introduction[]) => closedBusiness(list.filter((intro) => inQuarter(intro.followUp?.closedAt)));
+  const closedIn = (list: readonly Introduction[]) =>
+    closedBusiness(list.filter((intro) => inQuarter(intro.followUp?.closedAt)).map((intro) => ({ status: intro.status, amount: intro.followUp?.amount ?? null })));
   const hosted = known.filter((intro) => intro.meeting?.calendarOwner === partner.email);
   return {
     email: partner.email,
@@ -130,23 +154,21 @@ export function weeklyActivity(email: string, introductions: readonly Introducti
 
 /** An introduction as a line in an email: who introduced whom to `receiver`, where it stands. */
 export function introductionLine(intro: Introduction, receiver: string): IntroductionLine {
-  return {
-    introductionId: intro.id,
-    introducer: intro.introducer,
-    prospect: prospectOf(intro, receiver),
-    status: intro.status,
-    meeting: intro.meeting ?? null,
-    amount: (intro.followUp ?? EMPTY_FOLLOW_UP).amount,
-  };
+  return lineOf(pairIntroductionOf(intro, receiver));
+}
+
+/** An introduction between two partners as a line in an email. */
+export function lineOf(intro: PairIntroduction): IntroductionLine {
+  return { introductionId: intro.id, introducer: intro.introducer, prospect: intro.prospect, status: intro.status, meeting: intro.meeting, amount: intro.amount };
 }
 
 function wasHeld(intro: Introduction): boolean {
   return HELD.includes(intro.status) && Boolean(intro.meeting);
 }
 
-function closedBusiness(candidates: readonly Introduction[]): ClosedBusiness {
+function closedBusiness(candidates: readonly Pick<PairIntroduction, 'status' | 'amount'>[]): ClosedBusiness {
   const won = candidates.filter((intro) => intro.status === 'won');
-  return { count: won.length, amount: won.reduce((sum, intro) => sum + (intro.followUp?.amount ?? 0), 0) };
+  return { count: won.length, amount: won.reduce((sum, intro) => sum + (intro.amount ?? 0), 0) };
 }
 
 export function includesParty(intro: Introduction, email: string): boolean {

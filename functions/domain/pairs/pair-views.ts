@@ -1,7 +1,8 @@
-import type { Contact, Meeting } from '../introductions/introduction.ts';
+import type { Contact } from '../introductions/introduction.ts';
 import type { IntroductionStatus } from '../introductions/status.ts';
 import type { AnswerLink } from '../followup/follow-up-views.ts';
 import type { Partner } from '../partners/partner.ts';
+import type { PairMeeting } from './pair-view.ts';
 import type { Group, Pair, PairNote } from './pair.ts';
 
 /** An introduction as a line in a weekly or monthly email. */
@@ -10,7 +11,7 @@ export interface IntroductionLine {
   readonly introducer: Contact;
   readonly prospect: Contact;
   readonly status: IntroductionStatus;
-  readonly meeting: Meeting | null;
+  readonly meeting: PairMeeting | null;
   readonly amount: number | null;
 }
 
