@@ -241,8 +241,15 @@ function readQuotedMessage(lines: readonly string[], start: BlockStart, end: num
 
 /** The sender named in "On Tue, 5 May 2020 at 10:00, Jane Doe <jane@x.com> wrote:", as an address-list value. */
 function attributionSender(attribution: string): string {
-  const mailbox = /(?:"([^"]{1,200})"|([^,"<>]{1,200}))?\s*<([^<>\s]{1,300}@[^<>\s]{1,300})>/.exec(attribution);
-  if (mailbox) return `${(mailbox[1] ?? mailbox[2] ?? '').trim()} <${mailbox[3]}>`;
+  // The address first, then the name just before it: one pattern for both backtracks over every
+  // split of a long run of spaces between the name and `\s*` (seconds on a few KB).
+  const mailbox = /<([^<>\s]{1,300}@[^<>\s]{1,300})>/.exec(attribution);
+  if (mailbox) {
+    const before = attribution.slice(Math.max(0, mailbox.index - 202), mailbox.index).trimEnd();
+    const quoted = /"([^"]{1,200})"$/.exec(before);
+    const name = quoted ? quoted[1] : (/[^,"<>]{1,200}$/.exec(before)?.[0] ?? '');
+    return `${(name ?? '').trim()} <${mailbox[1]}>`;
+  }
   const bare = /[^\s<>(),;"]{1,300}@[^\s<>(),;"]{1,300}/.exec(attribution);
   if (bare) return bare[0];
   // "On Monday, Jane Doe wrote:": the name is what follows the last comma.

@@ -146,10 +146,17 @@ export function understandMessage(message: MailMessage, context: UnderstandingCo
   );
 }
 
+/** A line without the spaces and tabs at its end. A loop: `/[ \t]+\n/` rescans a long run of blanks from each of its positions. */
+function withoutTrailingBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return line.slice(0, end);
+}
+
 type BaseUnderstanding = Pick<Understanding, 'subject' | 'messageId' | 'inReplyTo' | 'references' | 'introText' | 'fromSystem'>;
 
 function excerpt(text: string): string {
-  const compact = text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  const compact = text.split('\n').map(withoutTrailingBlanks).join('\n').replace(/\n{3,}/g, '\n\n').trim();
   return compact.length > MAX_INTRO_TEXT_CHARS ? `${compact.slice(0, MAX_INTRO_TEXT_CHARS - 1)}…` : compact;
 }
 
