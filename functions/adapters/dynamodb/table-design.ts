@@ -14,6 +14,7 @@
  * | partner profile by email                                | pk PARTNER#email, sk META                  |
  * | introductions a partner gave / received in a period     | pk PARTNER#email, sk INTRO#createdAt#id    |
  * | outbox: was this email already sent?                    | pk OUTBOX#key, sk META                     |
+ * | a pair's weekly check-in in one query (its read model)  | pk PAIR#id, sk INTRO#createdAt#id / META / NOTE#... / PROFILE#email / VIEW |
  * | collections in time order (intros, inbound, outbox...)  | GSI1: gsi1pk COLLECTION#month, gsi1sk time |
  * | open introductions by status and due time (sweeps)      | GSI2: gsi2pk STATUS#status, gsi2sk due#id  |
  */
