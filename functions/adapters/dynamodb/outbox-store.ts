@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { EmailThread, OutboundEmail, Outbox, OutboxClaim } from '../../domain/outbound/outbound-email.ts';
@@ -6,7 +7,13 @@ import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
 import { queryAll } from './query-all.ts';
 
-/** An email the system sent (or is sending), as listed by `refer outbox list`. */
+/**
+ * An email the system sent (or is sending), as listed by `refer outbox list`. The item keeps what
+ * sending once and answering "was it sent, to whom, when, which text?" need, not the email
+ * itself: bodies were most of its bytes, each written twice (the item and its GSI1 copy), again
+ * when it was marked sent, and stored as long as the table. Local mode keeps every email whole
+ * as an .eml file (the dashboard reads those); on AWS, SES has sent it.
+ */
 export interface OutboxEntry {
   readonly outboxKey: string;
   readonly purpose: string;
@@ -17,8 +24,8 @@ export interface OutboxEntry {
   readonly sentAt: string | null;
   readonly messageId: string | null;
   readonly introductionId: string | null;
-  readonly text: string;
-  readonly html: string;
+  /** SHA-256 of the text part, a NUL and the HTML part (base64url): which text went out. */
+  readonly bodySha256: string | null;
 }
 
 const outboxItem = z.object({
@@ -31,9 +38,13 @@ const outboxItem = z.object({
   sentAt: z.string().nullable().default(null),
   messageId: z.string().nullable().default(null),
   introductionId: z.string().nullable().default(null),
-  text: z.string().default(''),
-  html: z.string().default(''),
+  // Null on items written before the digest (they held the bodies instead).
+  bodySha256: z.string().nullable().default(null),
 });
+
+export function bodyDigest(email: Pick<OutboundEmail, 'text' | 'html'>): string {
+  return createHash('sha256').update(email.text).update('\0').update(email.html).digest('base64url');
+}
 
 export class DynamoOutbox implements Outbox {
   constructor(private readonly connection: DynamoConnection) {}
@@ -85,8 +96,7 @@ export function outboxClaim(tableName: string, email: OutboundEmail, now: Date, 
       purpose: email.purpose,
       to: email.to.map((contact) => contact.email),
       subject: email.subject,
-      text: email.text,
-      html: email.html,
+      bodySha256: bodyDigest(email),
       introductionId: email.introductionId,
       status: 'sending',
       claimedAt: now.toISOString(),

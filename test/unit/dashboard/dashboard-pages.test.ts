@@ -63,8 +63,7 @@ const email: OutboxEntry = {
   sentAt: '2026-11-24T11:00:00.000Z',
   messageId: '<m1@refer.local>',
   introductionId: 'intro-1',
-  text: sentParts.text,
-  html: sentParts.html,
+  bodySha256: 'digest',
 };
 const schedule: StoredSchedule = {
   name: 'weekly-pair-1',
