@@ -258,11 +258,13 @@ const codecs = new Map<string, Codec>();
 
 export function getCodec(name: unknown): Codec {
   const canonical = canonicalName(name);
-  const id = CHARSET_ALIASES[canonical] ?? canonical;
+  // Own entries only: a name such as "constructor" must not find an Object.prototype member.
+  const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+  const id = own(CHARSET_ALIASES, canonical) ?? canonical;
   const cached = codecs.get(id);
   if (cached) return cached;
-  const highHalf = SINGLE_BYTE_HIGH_HALVES[id];
-  const makeDecoder = highHalf !== undefined ? singleByteDecoder(highHalf) : CODEC_DECODERS[id]?.();
+  const highHalf = own(SINGLE_BYTE_HIGH_HALVES, id);
+  const makeDecoder = highHalf !== undefined ? singleByteDecoder(highHalf) : own(CODEC_DECODERS, id)?.();
   if (!makeDecoder) throw new Error(`Encoding not recognized: '${String(name)}' (searched as: '${canonical}')`);
   const codec: Codec = { encodingName: id, decoder: makeDecoder };
   codecs.set(id, codec);
