@@ -15,6 +15,7 @@ import { openStore, type OpenStore } from './cli/store-connection.ts';
 import { calendarConnectLink } from './cli/connect-link.ts';
 import { groupCommand, introCommand, jobsCommand, pairCommand } from './cli/follow-through-commands.ts';
 import { doctorCommand } from './cli/doctor-command.ts';
+import { googleSetCommand, tokensResealCommand } from './cli/keys-commands.ts';
 import { demoCommand } from './cli/demo-command.ts';
 import { describePreferences, PREFERENCE_OPTIONS, PreferenceError, updatedPreferences } from './cli/partner-preferences.ts';
 import { effectiveBookingPreferences, type Partner } from '../functions/domain/partners/partner.ts';
@@ -57,6 +58,12 @@ Usage:
                                                 check a deployed stack (AWS credentials): SES identity,
                                                 receipt rule set, MX record, Google OAuth client,
                                                 partners' calendars; each missing step with its fix
+  refer google set [--oauth-client FILE] [--service-account FILE]
+                                                put the Google OAuth client (the JSON the Google Cloud
+                                                console downloads) or a service account key in the
+                                                stack's keys secret (KEYS_SECRET_ARN)
+  refer tokens reseal                           after upgrading from a stack with a KMS token key:
+                                                seal every refresh token again with the keys secret
 
 The list and partner commands use the running local mode's DynamoDB Local, or TABLE_NAME on AWS
 when it is set, or else the local data in .data/ directly.`;
@@ -93,6 +100,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return list(rest, 'outbox');
     case 'doctor':
       return doctorCommand(rest);
+    case 'google':
+      if (rest[0] !== 'set') throw new UsageError('google needs set');
+      return googleSetCommand(rest.slice(1));
+    case 'tokens':
+      if (rest[0] !== 'reseal') throw new UsageError('tokens needs reseal');
+      if (!process.env.TABLE_NAME) throw new UsageError('tokens reseal works on the deployed table: set TABLE_NAME and KEYS_SECRET_ARN (stack outputs)');
+      return withStore((store) => tokensResealCommand(store.connection));
     case undefined:
     case 'help':
     case '--help':
@@ -321,7 +335,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** Errors a user can act on: print the message alone, not a stack trace. */
-const USER_FACING_ERRORS = new Set(['UsageError', 'PortInUseError', 'LocalModeAlreadyRunningError', 'SettingsError']);
+const USER_FACING_ERRORS = new Set(['UsageError', 'CliInputError', 'KeysSecretError', 'PortInUseError', 'LocalModeAlreadyRunningError', 'SettingsError']);
 
 main(process.argv.slice(2)).then(
   (code) => {

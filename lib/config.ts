@@ -20,10 +20,15 @@ export interface ReferConfig {
   /** Reject a capture when SES's DMARC verdict is FAIL. */
   readonly rejectOnDmarcFail: boolean;
   /**
-   * Create a secret for a Google Workspace service account key (domain-wide delegation) and give
-   * it to the booking and web functions, so partners in that Workspace need not connect by consent.
+   * Book with a Google Workspace service account key (domain-wide delegation) that the operator
+   * puts in the keys secret, so partners in that Workspace need not connect by consent.
    */
   readonly googleServiceAccount: boolean;
+  /**
+   * Keep the KMS key that sealed refresh tokens before the keys secret did, so they still open,
+   * until `npx refer tokens reseal` has sealed them again (docs/deploy.md, "Upgrading").
+   */
+  readonly legacyTokenKey: boolean;
 }
 
 /** Context keys `bin/app.ts` reads, one per `ReferConfig` field. */
@@ -35,6 +40,7 @@ export const contextKeys = [
   'rejectOnSpamFail',
   'rejectOnDmarcFail',
   'googleServiceAccount',
+  'legacyTokenKey',
 ] as const satisfies readonly (keyof ReferConfig)[];
 
 export const defaultCaptureDomain = 'in.example.com';
@@ -69,6 +75,7 @@ const configSchema = z
     rejectOnSpamFail: flag.default(true),
     rejectOnDmarcFail: flag.default(true),
     googleServiceAccount: flag.default(false),
+    legacyTokenKey: flag.default(false),
   })
   .transform((raw, ctx): ReferConfig => {
     const captureAddress = raw.captureAddress ?? `intro@${raw.captureDomain}`;

@@ -5,6 +5,7 @@ import { parseReferConfig } from './config.ts';
 import { BookingCredentials } from './constructs/booking-credentials.ts';
 import { BookingPipeline } from './constructs/booking-pipeline.ts';
 import { CapturePipeline } from './constructs/capture-pipeline.ts';
+import { AlarmedDeadLetterQueue } from './constructs/alarmed-dead-letter-queue.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { Jobs } from './constructs/jobs.ts';
 import { MailStore } from './constructs/mail-store.ts';
@@ -62,12 +63,20 @@ export interface ReferStackProps extends StackProps {
   readonly rejectOnDmarcFail?: boolean;
 
   /**
-   * Create a secret for a Google Workspace service account key (domain-wide delegation) and pass
-   * it to the booking and web functions.
+   * Book with a Google Workspace service account key (domain-wide delegation) kept in the keys
+   * secret (`npx refer google set --service-account key.json`).
    *
    * @default false
    */
   readonly googleServiceAccount?: boolean;
+
+  /**
+   * Keep the KMS key that sealed refresh tokens before the keys secret did, until
+   * `npx refer tokens reseal` has sealed them again (docs/deploy.md, "Upgrading").
+   *
+   * @default false
+   */
+  readonly legacyTokenKey?: boolean;
 }
 
 /**
@@ -84,22 +93,25 @@ export class ReferStack extends Stack {
   /** SES identity of the capture domain (verify it with the DKIM records from the outputs). */
   public readonly captureDomainIdentity: ses.EmailIdentity;
 
-  /** Receipt rule, capture function and its dead-letter queue. */
+  /** Where every function's and schedule's failures end after their retries, alarmed. */
+  public readonly deadLetters: AlarmedDeadLetterQueue;
+
+  /** Receipt rule and capture function. */
   public readonly capture: CapturePipeline;
 
-  /** Token key, link-signing key and Google credentials of booking. */
+  /** The keys secret (link keys, token key seed, Google credentials) and its rotation. */
   public readonly bookingCredentials: BookingCredentials;
 
   /** The web function and its public Function URL (one-click pages, Google OAuth). */
   public readonly web: WebEndpoint;
 
-  /** Booking function, its stream trigger, schedule and dead-letter queue. */
+  /** Booking function, its stream trigger and schedule. */
   public readonly booking: BookingPipeline;
 
-  /** Follow-through: the jobs function, its schedule group, scheduler role, daily sweep, stream trigger and dead-letter queue. */
+  /** Follow-through: the jobs function, its schedule group, scheduler role, daily sweep and stream trigger. */
   public readonly jobs: Jobs;
 
-  /** The alarm topic (to the operator's email) and the functions' alarms; every alarm of the stack notifies it. */
+  /** The alarm topic (to the operator's email) and the functions' errors alarm; every alarm of the stack notifies it. */
   public readonly alerts: OperatorAlerts;
 
   public constructor(scope: Construct, id: string, props: ReferStackProps = {}) {
@@ -115,6 +127,7 @@ export class ReferStack extends Stack {
       rejectOnSpamFail: props.rejectOnSpamFail,
       rejectOnDmarcFail: props.rejectOnDmarcFail,
       googleServiceAccount: props.googleServiceAccount,
+      legacyTokenKey: props.legacyTokenKey,
     });
 
     this.mailStore = new MailStore(this, 'MailStore', { rawMailRetentionDays: config.rawMailRetentionDays });
@@ -122,7 +135,14 @@ export class ReferStack extends Stack {
     this.captureDomainIdentity = new ses.EmailIdentity(this, 'CaptureDomainIdentity', {
       identity: ses.Identity.domain(config.captureDomain),
     });
+    this.deadLetters = new AlarmedDeadLetterQueue(this, 'DeadLetters', {
+      holds:
+        "the on-failure destination of every function's asynchronous invocations (capture, booking, jobs) and stream event source mappings (booking, jobs), and the dead-letter queue of every schedule",
+      alarmDescription:
+        'Something failed for good after its retries and is kept in the dead-letter queue (DeadLetterQueueUrl output) for 14 days. Each message says where it came from: see docs/deploy.md, "Dead letters", for how to read and replay it (every step is idempotent, replaying twice does no harm).',
+    });
     this.capture = new CapturePipeline(this, 'Capture', {
+      deadLetterQueue: this.deadLetters.queue,
       rawMailBucket: this.mailStore.bucket,
       table: this.dataTable,
       senderIdentity: this.captureDomainIdentity,
@@ -133,6 +153,7 @@ export class ReferStack extends Stack {
     });
     this.bookingCredentials = new BookingCredentials(this, 'BookingCredentials', {
       googleServiceAccount: config.googleServiceAccount,
+      legacyTokenKey: config.legacyTokenKey,
     });
     this.web = new WebEndpoint(this, 'Web', {
       table: this.dataTable,
@@ -141,6 +162,7 @@ export class ReferStack extends Stack {
       senderAddress: config.senderAddress,
     });
     this.booking = new BookingPipeline(this, 'Booking', {
+      deadLetterQueue: this.deadLetters.queue,
       table: this.dataTable,
       credentials: this.bookingCredentials,
       senderIdentity: this.captureDomainIdentity,
@@ -148,6 +170,7 @@ export class ReferStack extends Stack {
       webBaseUrl: this.web.url,
     });
     this.jobs = new Jobs(this, 'Jobs', {
+      deadLetterQueue: this.deadLetters.queue,
       table: this.dataTable,
       credentials: this.bookingCredentials,
       senderIdentity: this.captureDomainIdentity,
@@ -159,42 +182,14 @@ export class ReferStack extends Stack {
     // Given at deploy time (`cdk deploy --parameters OperatorEmail=...`); later deploys keep it.
     const operatorEmail = new CfnParameter(this, OPERATOR_EMAIL_PARAMETER, {
       type: 'String',
-      description: 'Email address that receives the alarms (errors, throttles, dead-letter queues). Confirm the subscription email AWS sends to it.',
+      description: 'Email address that receives the alarms (function errors, the dead-letter queue). Confirm the subscription email AWS sends to it.',
       allowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
       constraintDescription: 'must be an email address, e.g. ops@example.com',
     });
     this.alerts = new OperatorAlerts(this, 'Alerts', { operatorEmail: operatorEmail.valueAsString });
-    this.alerts.alarmOnErrors(
-      this.capture.function,
-      'Capture',
-      'The capture function failed on an incoming message. Lambda retries it twice; then the SES event goes to the capture dead-letter queue and the raw MIME stays in S3. See the function\'s log.',
-    );
-    this.alerts.alarmOnThrottles(
-      this.capture.function,
-      'Capture',
-      'Lambda throttled the capture function: incoming mail waits (Lambda retries for up to 6 hours). Raise the account\'s concurrency quota (Service Quotas, Lambda concurrent executions).',
-    );
-    this.alerts.alarmOnErrors(
-      this.booking.function,
-      'Booking',
-      'The booking function failed (Google Calendar, DynamoDB, a secret). Failed bookings are retried and then land in the booking dead-letter queue; the introduction stays awaiting_booking. See the function\'s log; check the Google OAuth client with npx refer doctor.',
-    );
-    this.alerts.alarmOnErrors(
-      this.jobs.function,
-      'Jobs',
-      'A follow-through job or stream record failed. It is retried and then dead-lettered; the daily sweep re-runs what is due. See the jobs function\'s log.',
-    );
-    // The web function answers every request itself (an error page), so Lambda's Errors would miss
-    // most failures; the URL's 5xx count has them, and crashes and timeouts too.
-    this.alerts.alarmOnUrlServerErrors(
-      this.web.function,
-      'Web',
-      'A one-click page or the Google connect failed with a server error: the person who clicked saw an error page. See the web function\'s log; npx refer doctor checks the secrets it needs.',
-    );
-    this.alerts.alarmOnThrottles(
-      this.web.function,
-      'Web',
-      'Lambda throttled the web function: people clicking links got an error. Raise the account\'s concurrency quota (Service Quotas, Lambda concurrent executions).',
+    this.alerts.alarmOnFunctionErrors(
+      [this.capture.function, this.booking.function, this.jobs.function, this.web.function, this.bookingCredentials.linkKeyRotation.function],
+      'A function of the stack logged an error, timed out or crashed: a capture, booking, job or link-key rotation that is retried (then dead-lettered), or a one-click page or Google connect that answered with a server error. Find it in CloudWatch Logs Insights over the /aws/lambda/Refer-* log groups: filter level = "ERROR" or @message like /Task timed out|Status: (error|timeout)/. npx refer doctor checks the keys secret and the Google client.',
     );
     this.alerts.notifyEveryAlarm(this);
 
@@ -224,9 +219,10 @@ export class ReferStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.dataTable.table.tableName });
     new CfnOutput(this, 'RawMailBucketName', { value: this.mailStore.bucket.bucketName });
-    new CfnOutput(this, 'CaptureDeadLetterQueueUrl', { value: this.capture.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'BookingDeadLetterQueueUrl', { value: this.booking.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'JobsDeadLetterQueueUrl', { value: this.jobs.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Failed captures, bookings and jobs after their retries (docs/deploy.md, "Dead letters")',
+      value: this.deadLetters.queue.queueUrl,
+    });
     new CfnOutput(this, 'ScheduleGroupName', {
       description: 'EventBridge Scheduler group of every follow-through schedule: aws scheduler list-schedules --group-name <this>',
       value: this.jobs.scheduleGroup.scheduleGroupName,
@@ -239,18 +235,14 @@ export class ReferStack extends Stack {
       description: 'Register this as an authorized redirect URI of the Google OAuth client (Google Cloud console, Credentials)',
       value: this.web.oauthRedirectUri,
     });
-    new CfnOutput(this, 'LinkSigningSecretArn', {
-      description: 'The link-signing key\'s secret (its ARN only), for connect links made by the CLI: LINK_SIGNING_SECRET_ARN=<this> npx refer partner connect EMAIL',
-      value: this.bookingCredentials.linkSigningSecret.secretArn,
+    new CfnOutput(this, 'KeysSecretArn', {
+      description: 'The keys secret (its ARN only): the CLI signs connect links with it and puts the Google client in it: KEYS_SECRET_ARN=<this> npx refer google set --oauth-client client.json',
+      value: this.bookingCredentials.keysSecret.secretArn,
     });
-    new CfnOutput(this, 'GoogleOAuthSecretName', {
-      description: 'Put the Google OAuth client here: aws secretsmanager put-secret-value --secret-id <this> --secret-string \'{"client_id":"...","client_secret":"..."}\'',
-      value: this.bookingCredentials.googleOAuthSecret.secretName,
-    });
-    if (this.bookingCredentials.googleServiceAccountSecret) {
-      new CfnOutput(this, 'GoogleServiceAccountSecretName', {
-        description: 'Put the service account key JSON here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://key.json',
-        value: this.bookingCredentials.googleServiceAccountSecret.secretName,
+    if (config.googleServiceAccount) {
+      new CfnOutput(this, 'GoogleServiceAccount', {
+        description: 'The functions book with a Workspace service account key, which the keys secret must hold: npx refer google set --service-account key.json',
+        value: 'expected in the keys secret',
       });
     }
   }

@@ -3,9 +3,8 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { DescribeActiveReceiptRuleSetCommand, type SESClient } from '@aws-sdk/client-ses';
 import { GetAccountCommand, GetEmailIdentityCommand, NotFoundException, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { MxRecord } from 'node:dns';
-import type { z } from 'zod';
 import { effectiveBookingPreferences, isCalendarConnected, type Partner } from '../../functions/domain/partners/partner.ts';
-import { googleOAuthClientSchema, googleServiceAccountSchema } from '../../functions/shared/booking-config.ts';
+import { KeysSecretError, parseKeysValue, TOKEN_KEY_ID, type KeysDocument } from '../../functions/shared/keys-secret.ts';
 
 /**
  * `refer doctor`: what a deployed stack still needs before mail can be captured and meetings
@@ -48,16 +47,15 @@ interface StackFacts {
   readonly domain: string;
   readonly tableName: string;
   readonly receiptRuleSetName: string;
-  readonly googleOAuthSecretName: string;
+  readonly keysSecretArn: string;
   readonly googleOAuthRedirectUri: string;
-  readonly googleServiceAccountSecretName: string | null;
+  readonly googleServiceAccountExpected: boolean;
   readonly webUrl: string;
-  readonly linkSigningSecretArn: string;
 }
 
 const HEALTHY_STACK = /^(CREATE|UPDATE|IMPORT)_COMPLETE$|^UPDATE_ROLLBACK_COMPLETE$/;
 /** Stack outputs the checks need (a CDK test checks the stack has them). */
-export const DOCTOR_STACK_OUTPUTS = ['CaptureAddress', 'TableName', 'ReceiptRuleSetName', 'GoogleOAuthSecretName', 'GoogleOAuthRedirectUri', 'WebUrl', 'LinkSigningSecretArn'] as const;
+export const DOCTOR_STACK_OUTPUTS = ['CaptureAddress', 'TableName', 'ReceiptRuleSetName', 'KeysSecretArn', 'GoogleOAuthRedirectUri', 'WebUrl'] as const;
 
 const DEPLOY = 'npx cdk deploy --parameters OperatorEmail=you@example.com -c captureDomain=in.example.com';
 
@@ -68,38 +66,17 @@ export async function runDoctor(clients: DoctorClients, options: { stackName: st
   const facts = stack && stackCheck.ok ? stackFacts(stack) : null;
   if (!facts) return report(options.stackName, stack ? regionOf(stack) : null, [stackCheck]);
 
+  const partners = clients.listPartners(facts.tableName);
+  // Both checks below report a failed read; a rejection nobody awaited yet must not be unhandled.
+  partners.catch(() => undefined);
   const checks = await Promise.all([
     guarded('ses_domain_identity', 'ses:GetEmailIdentity', checkDomainIdentity(clients.sesv2, facts)),
     guarded('ses_production_access', 'ses:GetAccount', checkSendingAccount(clients.sesv2, facts)),
     guarded('receipt_rule_set', 'ses:DescribeActiveReceiptRuleSet', checkReceiptRuleSet(clients.ses, facts)),
     guarded('mx_record', 'DNS', checkMxRecord(clients.resolveMx, facts)),
-    guarded('google_oauth_client', 'secretsmanager:GetSecretValue', checkSecret(clients.secrets, {
-      check: 'google_oauth_client',
-      what: 'Google OAuth client',
-      secretName: facts.googleOAuthSecretName,
-      schema: googleOAuthClientSchema,
-      problem: (value) => (value.client_id.endsWith('.apps.googleusercontent.com') ? null : 'its client_id does not end in .apps.googleusercontent.com'),
-      fix:
-        `create an OAuth client (Google Cloud console → APIs & Services → Credentials → OAuth client ID, type Web application) ` +
-        `with the authorized redirect URI ${facts.googleOAuthRedirectUri}, then: aws secretsmanager put-secret-value --region ${facts.region} ` +
-        `--secret-id ${facts.googleOAuthSecretName} --secret-string '{"client_id":"…","client_secret":"…"}'`,
-    })),
-    ...(facts.googleServiceAccountSecretName
-      ? [
-          guarded('google_service_account', 'secretsmanager:GetSecretValue', checkSecret(clients.secrets, {
-            check: 'google_service_account',
-            what: 'Google service account key',
-            secretName: facts.googleServiceAccountSecretName,
-            schema: googleServiceAccountSchema,
-            problem: () => null,
-            fix:
-              `create a JSON key for the service account (Google Cloud console → IAM → Service accounts → Keys), authorize its client id for domain-wide ` +
-              `delegation in the Workspace Admin console, then: aws secretsmanager put-secret-value --region ${facts.region} ` +
-              `--secret-id ${facts.googleServiceAccountSecretName} --secret-string file://key.json`,
-          })),
-        ]
-      : []),
-    guarded('partner_calendars', 'dynamodb:Query on the table and its gsi1 index', checkPartners(clients.listPartners, facts)),
+    ...checkKeysSecret(readKeys(clients.secrets, facts), facts),
+    guarded('partner_calendars', PARTNERS_NEED, checkPartners(partners, facts)),
+    guarded('refresh_token_key', PARTNERS_NEED, checkTokenKeys(partners, facts)),
   ]);
   return report(options.stackName, facts.region, [stackCheck, ...checks]);
 }
@@ -173,11 +150,10 @@ function stackFacts(stack: Stack): StackFacts {
     domain: captureAddress.slice(captureAddress.lastIndexOf('@') + 1).toLowerCase(),
     tableName: output('TableName'),
     receiptRuleSetName: output('ReceiptRuleSetName'),
-    googleOAuthSecretName: output('GoogleOAuthSecretName'),
+    keysSecretArn: output('KeysSecretArn'),
     googleOAuthRedirectUri: output('GoogleOAuthRedirectUri'),
-    googleServiceAccountSecretName: outputs.get('GoogleServiceAccountSecretName') ?? null,
+    googleServiceAccountExpected: outputs.has('GoogleServiceAccount'),
     webUrl: output('WebUrl'),
-    linkSigningSecretArn: output('LinkSigningSecretArn'),
   };
 }
 
@@ -251,37 +227,87 @@ async function checkMxRecord(resolveMx: DoctorClients['resolveMx'], facts: Stack
     : failed(check, `MX of ${facts.domain} points elsewhere (${found})`, `replace it with ${wanted} (SES receives only in ${facts.region} for this stack)`);
 }
 
-async function checkSecret<S extends z.ZodType>(
-  client: SecretsManagerClient,
-  options: { check: string; what: string; secretName: string; schema: S; problem: (value: z.infer<S>) => string | null; fix: string },
-): Promise<DoctorCheck> {
-  const { check, what, secretName, fix } = options;
+const PARTNERS_NEED = 'dynamodb:Query on the table and its gsi1 index';
+
+/** The keys secret's document, or why it could not be read as one (a missing secret, a value that is no document). */
+type KeysRead = { readonly document: KeysDocument } | { readonly problem: string; readonly fix: string };
+
+async function readKeys(client: SecretsManagerClient, facts: StackFacts): Promise<KeysRead> {
   let text: string | undefined;
   try {
-    ({ SecretString: text } = await client.send(new GetSecretValueCommand({ SecretId: secretName })));
+    ({ SecretString: text } = await client.send(new GetSecretValueCommand({ SecretId: facts.keysSecretArn })));
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return failed(check, `the ${what} secret ${secretName} does not exist`, `deploy the stack again; then ${fix}`);
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return { problem: `the keys secret ${facts.keysSecretArn} does not exist`, fix: `deploy the stack again: ${DEPLOY}` };
     throw error;
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text ?? '');
-  } catch {
-    return failed(check, `the ${what} in ${secretName} is not JSON`, fix);
+    return { document: parseKeysValue(text ?? '') };
+  } catch (error) {
+    if (!(error instanceof KeysSecretError)) throw error;
+    return {
+      problem: `the keys secret is not valid: ${error.message}`,
+      fix: `it is generated by the stack and changed only by its rotation and npx refer google set; if it was edited by hand, make the last good version current again: aws secretsmanager list-secret-version-ids --secret-id ${facts.keysSecretArn}, then update-secret-version-stage --version-stage AWSCURRENT`,
+    };
   }
-  const parsed = options.schema.safeParse(value);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'value'))].join(', ');
-    return failed(check, `the ${what} is not configured: ${fields} missing or empty in ${secretName}`, fix);
-  }
-  const problem = options.problem(parsed.data);
-  return problem ? failed(check, `the ${what} in ${secretName} looks wrong: ${problem}`, fix) : passed(check, `the ${what} is configured (${secretName})`);
 }
 
-async function checkPartners(listPartners: DoctorClients['listPartners'], facts: StackFacts): Promise<DoctorCheck> {
+/** The Google OAuth client, and the service account key when the stack books with one: both in the keys secret. */
+function checkKeysSecret(reading: Promise<KeysRead>, facts: StackFacts): Promise<DoctorCheck>[] {
+  const setGoogle = `KEYS_SECRET_ARN=${facts.keysSecretArn} npx refer google set`;
+  const check = (name: string, what: string, present: (document: KeysDocument) => string | null, fix: string): Promise<DoctorCheck> =>
+    guarded(
+      name,
+      'secretsmanager:GetSecretValue on the keys secret',
+      reading.then((read) => {
+        if ('problem' in read) return failed(name, read.problem, read.fix);
+        const problem = present(read.document);
+        return problem ? failed(name, `the ${what} ${problem}`, fix) : passed(name, `the ${what} is in the keys secret`);
+      }),
+    );
+  const oauthFix =
+    `create an OAuth client (Google Cloud console → APIs & Services → Credentials → OAuth client ID, type Web application) ` +
+    `with the authorized redirect URI ${facts.googleOAuthRedirectUri}, download its JSON, then: ${setGoogle} --oauth-client client_secret.json`;
+  return [
+    check(
+      'google_oauth_client',
+      'Google OAuth client',
+      (document) => {
+        if (!document.googleOAuthClient) return 'is not configured: the keys secret has none';
+        return document.googleOAuthClient.client_id.endsWith('.apps.googleusercontent.com') ? null : 'looks wrong: its client_id does not end in .apps.googleusercontent.com';
+      },
+      oauthFix,
+    ),
+    ...(facts.googleServiceAccountExpected
+      ? [
+          check(
+            'google_service_account',
+            'Google service account key',
+            (document) => (document.googleServiceAccount ? null : 'is not configured: the stack books with one and the keys secret has none'),
+            `create a JSON key for the service account (Google Cloud console → IAM → Service accounts → Keys), authorize its client id for domain-wide ` +
+              `delegation in the Workspace Admin console, then: ${setGoogle} --service-account key.json`,
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** Refresh tokens sealed with a key other than the keys secret's (the KMS key of a stack before the upgrade). */
+async function checkTokenKeys(partners: Promise<Partner[]>, facts: StackFacts): Promise<DoctorCheck> {
+  const check = 'refresh_token_key';
+  const sealed = (await partners).flatMap((partner) => (partner.calendar?.refreshToken ? [partner.calendar.refreshToken.keyId] : []));
+  const older = sealed.filter((keyId) => keyId !== TOKEN_KEY_ID);
+  if (older.length === 0) return passed(check, `every refresh token (${sealed.length}) is sealed with the keys secret`);
+  return failed(
+    check,
+    `${older.length} of ${sealed.length} refresh tokens are still sealed with the retired KMS key ${[...new Set(older)].join(', ')}: they open only while the stack is deployed with -c legacyTokenKey=true`,
+    `with the stack deployed with -c legacyTokenKey=true: TABLE_NAME=${facts.tableName} KEYS_SECRET_ARN=${facts.keysSecretArn} npx refer tokens reseal (docs/deploy.md, "Upgrading")`,
+  );
+}
+
+async function checkPartners(listing: Promise<Partner[]>, facts: StackFacts): Promise<DoctorCheck> {
   const check = 'partner_calendars';
   const env = `TABLE_NAME=${facts.tableName}`;
-  const partners = await listPartners(facts.tableName);
+  const partners = await listing;
   if (partners.length === 0) {
     return failed(check, 'no partners yet: introductions from anyone else are not captured', `register the first one: ${env} npx refer partner add EMAIL --name "NAME" --tz IANA_ZONE`);
   }
@@ -291,7 +317,7 @@ async function checkPartners(listPartners: DoctorClients['listPartners'], facts:
   const described = waiting.map((partner) =>
     partner.calendar ? `${partner.email} (disconnected ${partner.calendar.disconnectedAt ?? ''}: ${partner.calendar.disconnectReason ?? 'reconnect needed'})` : `${partner.email} (never connected)`,
   );
-  const connectEnv = `${env} LINK_SIGNING_SECRET_ARN=${facts.linkSigningSecretArn} WEB_BASE_URL=${facts.webUrl}`;
+  const connectEnv = `${env} KEYS_SECRET_ARN=${facts.keysSecretArn} WEB_BASE_URL=${facts.webUrl}`;
   return failed(
     check,
     `${waiting.length} of ${partners.length} partners cannot be booked until they connect Google Calendar: ${described.join(', ')}`,

@@ -9,21 +9,26 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { MIN_SIGNING_KEY_BYTES, signToken, verifyToken } from '../domain/links/signed-token.ts';
+import { KeysSecretError, keysValue, LINK_KEY_PATTERN, MIN_LINK_KEY_LENGTH, parseKeysValue, type KeysDocument } from '../shared/keys-secret.ts';
 import { logger as defaultLogger, type LogSink } from '../shared/logger.ts';
 
 /**
- * Secrets Manager rotation of the link-signing key (the HMAC key of one-click links).
+ * Secrets Manager rotation of the link-signing key (the HMAC key of one-click links) in the
+ * stack's keys secret (`functions/shared/keys-secret.ts`).
  *
- * Secrets Manager calls the function four times per rotation, with the version id of the new key
- * as `ClientRequestToken`:
- * 1. `createSecret` puts a new random key as that version, staged `AWSPENDING`;
- * 2. `setSecret` has nothing to do: the key is not held by any other system;
- * 3. `testSecret` checks the pending value is a usable key (and a new one);
- * 4. `finishSecret` moves `AWSCURRENT` to the new version; Secrets Manager then labels the old one
- *    `AWSPREVIOUS`.
+ * Secrets Manager calls the function four times per rotation, with the version id of the new
+ * value as `ClientRequestToken`:
+ * 1. `createSecret` puts, as that version staged `AWSPENDING`, the current document with a new
+ *    random link key first and the current one after it; the token key's seed and the Google
+ *    credentials are kept as they are (a plain value of an older stack becomes a document whose
+ *    seed is that value, so the token key does not change);
+ * 2. `setSecret` has nothing to do: the keys are not held by any other system;
+ * 3. `testSecret` checks the pending document: a usable new link key, the current one kept as
+ *    the previous, everything else unchanged;
+ * 4. `finishSecret` moves `AWSCURRENT` to the new version.
  * Every step is idempotent (Secrets Manager retries steps): a step that finds its work done does
- * nothing. Links are signed with `AWSCURRENT` and verified with `AWSCURRENT` or `AWSPREVIOUS`, so a
- * rotation never breaks a link that lives shorter than the rotation period.
+ * nothing. Links are signed with the first link key and verified with both, so a rotation never
+ * breaks a link that lives shorter than the rotation period.
  */
 
 /** Characters of a generated key: letters and digits, as the stack's generated key. */
@@ -32,8 +37,7 @@ const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 /** Length of a generated key (about 381 bits); a longer current key keeps its length. */
 export const LINK_KEY_LENGTH = 64;
 
-/** The shortest key the stack accepts (`linkSigningKeyLength` in BookingCredentials). */
-export const MIN_LINK_KEY_LENGTH = 48;
+export { MIN_LINK_KEY_LENGTH };
 
 const rotationEventSchema = z.object({
   Step: z.enum(['createSecret', 'setSecret', 'testSecret', 'finishSecret']),
@@ -56,7 +60,7 @@ export class RotationError extends Error {
 
 /** Whether a value can sign and verify links: letters and digits only, at least the stack's minimum length. */
 export function isUsableLinkKey(value: string): boolean {
-  if (!/^[A-Za-z0-9]+$/.test(value) || value.length < MIN_LINK_KEY_LENGTH) return false;
+  if (!LINK_KEY_PATTERN.test(value) || value.length < MIN_LINK_KEY_LENGTH) return false;
   const key = Buffer.from(value, 'utf8');
   if (key.length < MIN_SIGNING_KEY_BYTES) return false;
   const now = new Date(0);
@@ -81,9 +85,37 @@ export function makeRotationHandler(dependencies: RotationDependencies) {
     return SecretString;
   };
 
+  /** The document a value holds; a value that is none is never rotated over (its seed seals the refresh tokens). */
+  const documentOf = (text: string, stage: string): KeysDocument => {
+    try {
+      return parseKeysValue(text);
+    } catch (error) {
+      if (error instanceof KeysSecretError) throw new RotationError(`the ${stage} value is not a keys document (${error.message}); it is left as it is`);
+      throw error;
+    }
+  };
+
+  /** The pending value: a usable new link key, the current one kept after it, nothing else changed. */
+  const checkPending = async (SecretId: string, ClientRequestToken: string): Promise<void> => {
+    const pending = documentOf(await value(SecretId, { VersionId: ClientRequestToken, VersionStage: 'AWSPENDING' }), 'AWSPENDING');
+    const current = documentOf(await value(SecretId, { VersionStage: 'AWSCURRENT' }), 'AWSCURRENT');
+    const [pendingKey, keptKey] = pending.linkKeys;
+    if (!isUsableLinkKey(pendingKey)) {
+      throw new RotationError(`the pending key is not usable: it needs at least ${MIN_LINK_KEY_LENGTH} letters and digits`);
+    }
+    if (pendingKey === current.linkKeys[0]) throw new RotationError('the pending key is the current key: a rotation must produce a new key');
+    if (keptKey !== current.linkKeys[0]) throw new RotationError('the pending value does not keep the current key as the previous one: links signed with it would stop working');
+    const besidesLinkKeys = (document: KeysDocument) => JSON.stringify({ ...document, linkKeys: [] });
+    if (besidesLinkKeys(pending) !== besidesLinkKeys(current)) {
+      throw new RotationError(
+        'the pending value changes more than the link key (the token key seed or the Google credentials changed since it was created); the current value stays, and the next rotation starts again from it',
+      );
+    }
+  };
+
   const steps = {
     async createSecret({ SecretId, ClientRequestToken }: RotationEvent): Promise<void> {
-      const current = await value(SecretId, { VersionStage: 'AWSCURRENT' });
+      const current = documentOf(await value(SecretId, { VersionStage: 'AWSCURRENT' }), 'AWSCURRENT');
       try {
         await value(SecretId, { VersionId: ClientRequestToken, VersionStage: 'AWSPENDING' });
         log.info('rotation: pending key already created', { step: 'createSecret' });
@@ -91,10 +123,10 @@ export function makeRotationHandler(dependencies: RotationDependencies) {
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
       }
-      const length = /^[A-Za-z0-9]+$/.test(current) ? Math.max(LINK_KEY_LENGTH, current.length) : LINK_KEY_LENGTH;
-      await secrets.send(
-        new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: newKey(length), VersionStages: ['AWSPENDING'] }),
-      );
+      const [currentKey] = current.linkKeys;
+      const length = Math.max(LINK_KEY_LENGTH, currentKey.length);
+      const pending = keysValue({ ...current, linkKeys: [newKey(length), currentKey] });
+      await secrets.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: pending, VersionStages: ['AWSPENDING'] }));
       log.info('rotation: pending key created', { step: 'createSecret' });
     },
 
@@ -105,16 +137,13 @@ export function makeRotationHandler(dependencies: RotationDependencies) {
     },
 
     async testSecret({ SecretId, ClientRequestToken }: RotationEvent): Promise<void> {
-      const pending = await value(SecretId, { VersionId: ClientRequestToken, VersionStage: 'AWSPENDING' });
-      if (!isUsableLinkKey(pending)) {
-        throw new RotationError(`the pending key is not usable: it needs at least ${MIN_LINK_KEY_LENGTH} letters and digits`);
-      }
-      const current = await value(SecretId, { VersionStage: 'AWSCURRENT' });
-      if (pending === current) throw new RotationError('the pending key is the current key: a rotation must produce a new key');
+      await checkPending(SecretId, ClientRequestToken);
       log.info('rotation: pending key tested', { step: 'testSecret' });
     },
 
     async finishSecret({ SecretId, ClientRequestToken }: RotationEvent, versions: Record<string, string[]>): Promise<void> {
+      // Again: `refer google set` may have changed the current value since testSecret.
+      await checkPending(SecretId, ClientRequestToken);
       const currentVersion = Object.entries(versions).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
       await secrets.send(
         new UpdateSecretVersionStageCommand({

@@ -1,19 +1,17 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { BookingDependencies } from '../domain/booking/book-introduction.ts';
-import { MIN_SIGNING_KEY_BYTES } from '../domain/links/signed-token.ts';
 import type { SecretSealer } from '../domain/security/secret-sealer.ts';
-import { secretJson, secretString } from '../adapters/aws/secrets.ts';
-import { EnvelopeSealer } from '../adapters/crypto/envelope-sealer.ts';
-import { KmsKeyWrapper } from '../adapters/crypto/kms-key-wrapper.ts';
+import { readKeysDocument } from '../adapters/aws/secrets.ts';
+import { AesKeyWrapper, EnvelopeSealer, type KeyWrapper } from '../adapters/crypto/envelope-sealer.ts';
 import { createDocumentClient, type DynamoConnection } from '../adapters/dynamodb/document-client.ts';
 import { GoogleCalendarAccess } from '../adapters/google/google-calendar-access.ts';
 import { REAL_GOOGLE } from '../adapters/google/google-endpoints.ts';
 import { GoogleOAuth } from '../adapters/google/google-oauth.ts';
 import { BookingLinkBuilder, WEB_PATHS } from '../adapters/links/booking-link-builder.ts';
 import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
-import { googleOAuthClientSchema, googleServiceAccountSchema, readBookingEnvironment } from './booking-config.ts';
+import { readBookingEnvironment } from './booking-config.ts';
+import { KeysSecretError, linkKeysOf, tokenSealingKey, type KeysDocument, type LinkKeys } from './keys-secret.ts';
 import { bookingDependencies } from './booking-wiring.ts';
 import { countingMailSender, noBusinessMetrics, type BusinessMetrics } from './business-metrics.ts';
 
@@ -23,9 +21,9 @@ export interface BookingRuntime {
   readonly connection: DynamoConnection;
   readonly oauth: GoogleOAuth;
   readonly sealer: SecretSealer;
-  /** The link-signing key new links are signed with (the secret's `AWSCURRENT` version). */
+  /** The link-signing key new links are signed with (the keys secret's current link key). */
   readonly signingKey: Buffer;
-  /** Keys links verify with: the signing key first, then (after the first rotation) the `AWSPREVIOUS` version. */
+  /** Keys links verify with: the signing key first, then (after the first rotation) the previous one. */
   readonly verificationKeys: readonly Buffer[];
   /** Reads the link keys again (after a rotation, a warm function's keys are out of date). */
   readonly readLinkKeys: () => Promise<LinkKeys>;
@@ -33,10 +31,7 @@ export interface BookingRuntime {
   readonly links: BookingLinkBuilder;
 }
 
-export interface LinkKeys {
-  readonly signingKey: Buffer;
-  readonly verificationKeys: readonly Buffer[];
-}
+export type { LinkKeys };
 
 /** `metrics` counts every email the runtime's sender sends (and every one SES refuses). */
 export async function bookingRuntimeFromEnvironment(
@@ -47,14 +42,16 @@ export async function bookingRuntimeFromEnvironment(
   const webBaseUrl = options.webBaseUrl ?? environment.WEB_BASE_URL;
   if (!webBaseUrl) throw new Error('WEB_BASE_URL is not set and no request told the web address');
   const secrets = new SecretsManagerClient({});
-  const readKeys = () => readLinkKeys(secrets, environment.LINK_SIGNING_SECRET_ARN);
-  const [{ signingKey, verificationKeys }, oauthClient, serviceAccount] = await Promise.all([
-    readKeys(),
-    secretJson(secrets, environment.GOOGLE_OAUTH_SECRET_ARN, googleOAuthClientSchema),
-    environment.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN ? secretJson(secrets, environment.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN, googleServiceAccountSchema) : Promise.resolve(null),
-  ]);
+  const document = await readKeysDocument(secrets, environment.KEYS_SECRET_ARN);
+  const { signingKey, verificationKeys } = linkKeysOf(document);
+  const oauthClient = requireOAuthClient(document);
+  const serviceAccount = environment.GOOGLE_SERVICE_ACCOUNT === 'true' ? requireServiceAccount(document) : null;
   const connection = { client: createDocumentClient(), tableName: environment.TABLE_NAME };
-  const sealer = new EnvelopeSealer(new KmsKeyWrapper(new KMSClient({}), environment.TOKEN_KEY_ARN));
+  const tokenKey = tokenSealingKey(document);
+  const sealer = new EnvelopeSealer(
+    new AesKeyWrapper(tokenKey.id, tokenKey.key),
+    environment.LEGACY_TOKEN_KEY_ARN ? [await legacyKmsWrapper(environment.LEGACY_TOKEN_KEY_ARN)] : [],
+  );
   const oauth = new GoogleOAuth({
     clientId: oauthClient.client_id,
     clientSecret: oauthClient.client_secret,
@@ -67,7 +64,7 @@ export async function bookingRuntimeFromEnvironment(
     connection,
     calendars: new GoogleCalendarAccess({
       oauth,
-      serviceAccount: serviceAccount ? { clientEmail: serviceAccount.client_email, privateKey: serviceAccount.private_key } : null,
+      serviceAccount,
       sealer,
       endpoints: REAL_GOOGLE,
     }),
@@ -78,32 +75,26 @@ export async function bookingRuntimeFromEnvironment(
     links,
     clock,
   });
-  return { booking, connection, oauth, sealer, signingKey, verificationKeys, readLinkKeys: readKeys, links };
+  const readLinkKeys = async () => linkKeysOf(await readKeysDocument(secrets, environment.KEYS_SECRET_ARN));
+  return { booking, connection, oauth, sealer, signingKey, verificationKeys, readLinkKeys, links };
 }
 
-/**
- * The link-signing key (`AWSCURRENT`) and the keys links verify with. The secret rotates every 30
- * days and links signed before a rotation must keep working, so the `AWSPREVIOUS` version verifies
- * too; before the first rotation there is none.
- */
-export async function readLinkKeys(secrets: SecretsManagerClient, secretId: string): Promise<LinkKeys> {
-  const [current, previous] = await Promise.all([secretString(secrets, secretId), previousSecretString(secrets, secretId)]);
-  const signingKey = Buffer.from(current, 'utf8');
-  const previousKey = previous === null ? null : Buffer.from(previous, 'utf8');
-  // A previous value too short to be a key (a hand-set placeholder) could never have signed a link.
-  const usable = previousKey !== null && previousKey.length >= MIN_SIGNING_KEY_BYTES && !previousKey.equals(signingKey);
-  return { signingKey, verificationKeys: usable ? [signingKey, previousKey] : [signingKey] };
+/** Opens tokens sealed before the keys secret held their key; loaded only by a deployment that still has such tokens. */
+async function legacyKmsWrapper(keyArn: string): Promise<KeyWrapper> {
+  const [{ KMSClient }, { KmsKeyWrapper }] = await Promise.all([import('@aws-sdk/client-kms'), import('../adapters/crypto/kms-key-wrapper.ts')]);
+  return new KmsKeyWrapper(new KMSClient({}), keyArn);
 }
 
-async function previousSecretString(secrets: SecretsManagerClient, secretId: string): Promise<string | null> {
-  try {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
-    return SecretString ?? null;
-  } catch (error) {
-    // No version carries the label yet (never rotated).
-    if (error instanceof ResourceNotFoundException) return null;
-    throw error;
-  }
+const SET_GOOGLE = 'npx refer google set (docs/deploy.md, step 5)';
+
+function requireOAuthClient(document: KeysDocument): NonNullable<KeysDocument['googleOAuthClient']> {
+  if (!document.googleOAuthClient) throw new KeysSecretError(`the keys secret has no Google OAuth client yet: ${SET_GOOGLE}`);
+  return document.googleOAuthClient;
+}
+
+function requireServiceAccount(document: KeysDocument): { clientEmail: string; privateKey: string } {
+  if (!document.googleServiceAccount) throw new KeysSecretError(`the stack uses a Google service account but the keys secret has none yet: ${SET_GOOGLE}`);
+  return { clientEmail: document.googleServiceAccount.client_email, privateKey: document.googleServiceAccount.private_key };
 }
 
 /** The OAuth callback URL under the web function's base URL (register it with the Google OAuth client). */

@@ -1,7 +1,8 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALARM_PERIOD, greaterThanZero } from './operator-alerts.ts';
 
 export interface AlarmedDeadLetterQueueProps {
   /** What sends failures here, for cdk-nag's record (e.g. "the capture function's asynchronous invocations"). */
@@ -17,8 +18,10 @@ export interface AlarmedDeadLetterQueueProps {
 }
 
 /**
- * Where a function's failures end after their retries: an encrypted, TLS-only queue whose alarm
- * fires as soon as it holds anything, so no failure is dropped silently.
+ * Where the functions' failures end after their retries: an encrypted (SQS managed keys),
+ * TLS-only queue whose alarm fires as soon as it holds anything, so no failure is dropped
+ * silently. The stack has one, shared by every function and schedule: each message says where it
+ * came from (see `docs/deploy.md`, "Dead letters"), and one queue is one alarm metric to pay for.
  */
 export class AlarmedDeadLetterQueue extends Construct {
   public readonly queue: sqs.Queue;
@@ -36,14 +39,11 @@ export class AlarmedDeadLetterQueue extends Construct {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: `This queue is itself the dead-letter queue: ${props.holds}. cdk-nag only recognises DLQs referenced by another queue's redrive policy.`,
     });
-    this.alarm = this.queue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'Alarm', {
-        alarmDescription: props.alarmDescription,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.alarm = greaterThanZero(
+      this,
+      'Alarm',
+      this.queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+      props.alarmDescription,
+    );
   }
 }

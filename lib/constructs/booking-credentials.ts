@@ -1,16 +1,17 @@
-import { RemovalPolicy, SecretValue, Stack, Validations, type Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { BookingEnvironment } from '../../functions/shared/booking-config.ts';
+import { MIN_LINK_KEY_LENGTH } from '../../functions/shared/keys-secret.ts';
 import { CONNECT_LINK_DAYS, REBOOK_LINK_DAYS } from '../../functions/adapters/links/booking-link-builder.ts';
 import { LinkKeyRotation } from './link-key-rotation.ts';
 
 /**
- * The `purpose` in the KMS encryption context of every sealed Google refresh token
- * (`tokenContext` in `functions/adapters/google/google-calendar-access.ts`; a CDK test checks the
- * two agree). Key grants are conditioned on it, so the functions can use the key for nothing else.
+ * The `purpose` in the KMS encryption context of the refresh tokens sealed by the legacy token
+ * key (`tokenContext` in `functions/adapters/google/google-calendar-access.ts`; a CDK test checks
+ * the two agree). The grant is conditioned on it, so the functions can use the key for nothing else.
  */
 export const REFRESH_TOKEN_PURPOSE = 'google-refresh-token';
 
@@ -21,30 +22,27 @@ export const REFRESH_TOKEN_PURPOSE = 'google-refresh-token';
  */
 export const MIN_LINK_KEY_ROTATION_DAYS = Math.max(CONNECT_LINK_DAYS, REBOOK_LINK_DAYS) + 1;
 
-/** Placeholder of the OAuth client secret; the runtime reports which fields are missing until it is replaced. */
-export const GOOGLE_OAUTH_PLACEHOLDER = { client_id: '', client_secret: '' } as const;
-
-/** Placeholder of the service account secret; replaced by the key JSON Google issues. */
-export const GOOGLE_SERVICE_ACCOUNT_PLACEHOLDER = { client_email: '', private_key: '' } as const;
-
 /** Props for `BookingCredentials`. */
 export interface BookingCredentialsProps {
   /**
-   * Also create a secret for a Google Workspace service account key with domain-wide delegation.
+   * The functions use a Google Workspace service account key with domain-wide delegation, which
+   * the operator puts in the keys secret (`npx refer google set --service-account key.json`).
    *
    * @default false
    */
   readonly googleServiceAccount?: boolean;
 
   /**
-   * Alias of the KMS key that seals refresh tokens.
+   * Keep the customer managed KMS key that sealed refresh tokens before the keys secret did, so
+   * tokens sealed with it still open until `npx refer tokens reseal` has sealed them again
+   * (docs/deploy.md, "Upgrading"). A new deployment has no such key.
    *
-   * @default `alias/${stackName}/google-refresh-tokens`
+   * @default false
    */
-  readonly tokenKeyAlias?: string;
+  readonly legacyTokenKey?: boolean;
 
   /**
-   * Length of the generated link-signing key (letters and digits).
+   * Length of the generated secret (letters and digits): the first link-signing key and the seed of the token key.
    *
    * @default 64
    */
@@ -57,150 +55,98 @@ export interface BookingCredentialsProps {
    * @default Duration.days(30)
    */
   readonly linkKeyRotation?: Duration;
-
-  /**
-   * What happens to the token key and the operator-provided Google secrets when the stack is
-   * deleted. The key must outlive the stack as long as the retained table holds tokens sealed by it.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The variables of the booking and web functions' environment that name their credentials. */
-export type CredentialsEnvironment = {
-  readonly [K in keyof Pick<
-    BookingEnvironment,
-    'LINK_SIGNING_SECRET_ARN' | 'GOOGLE_OAUTH_SECRET_ARN' | 'GOOGLE_SERVICE_ACCOUNT_SECRET_ARN' | 'TOKEN_KEY_ARN'
-  >]: string;
-};
+/** The variables of the booking, web and jobs functions' environment that name their credentials. */
+export type CredentialsEnvironment = Pick<BookingEnvironment, 'KEYS_SECRET_ARN' | 'GOOGLE_SERVICE_ACCOUNT' | 'LEGACY_TOKEN_KEY_ARN'>;
 
 /**
- * What booking needs to act for partners and to sign links: a customer managed KMS key that seals
- * partners' Google refresh tokens (envelope encryption, data keys bound to the encryption context
- * `purpose=google-refresh-token`), the HMAC key that signs one-click links, the Google OAuth client
- * and, optionally, a Workspace service account key. Secrets never enter the functions'
- * environment: only their ARNs do, and the functions read them once per cold start.
+ * What booking needs to act for partners and to sign links, in ONE Secrets Manager secret, the
+ * keys secret (format in `functions/shared/keys-secret.ts`): the HMAC keys of one-click links
+ * (rotated every 30 days by `LinkKeyRotation`, the previous one still verifying), the seed of the
+ * key that seals partners' Google refresh tokens (AES-256-GCM envelope encryption in the
+ * functions; the key is kept apart from the table it protects and never leaves the secret and the
+ * functions' memory), and the Google OAuth client the operator puts there.
+ *
+ * One secret because each costs $0.40 a month; no customer managed KMS key ($1 a month) because
+ * the secret is encrypted by Secrets Manager's AWS managed key and the sealing happens in the
+ * function. Secrets never enter the functions' environment: only the secret's ARN does, and the
+ * functions read it once per cold start.
  */
 export class BookingCredentials extends Construct {
-  /** Customer managed key wrapping the data keys that seal refresh tokens; rotated yearly, retained. */
-  public readonly tokenKey: kms.Key;
+  /** The keys secret: generated by Secrets Manager, retained with the table whose tokens its seed seals. */
+  public readonly keysSecret: secretsmanager.Secret;
 
-  /** Random HMAC key that signs and verifies one-click links, generated by the stack. */
-  public readonly linkSigningSecret: secretsmanager.Secret;
-
-  /** Automatic rotation of `linkSigningSecret` (its function and schedule). */
+  /** Automatic rotation of the link key in `keysSecret` (its function and schedule). */
   public readonly linkKeyRotation: LinkKeyRotation;
 
-  /** The Google OAuth client `{"client_id": "...", "client_secret": "..."}`; the operator puts the real value. */
-  public readonly googleOAuthSecret: secretsmanager.Secret;
+  /** The KMS key that sealed refresh tokens before the keys secret did, while `legacyTokenKey` keeps it. */
+  public readonly legacyTokenKey?: kms.Key;
 
-  /** A Google service account key (JSON) with domain-wide delegation, when enabled. */
-  public readonly googleServiceAccountSecret?: secretsmanager.Secret;
+  private readonly googleServiceAccount: boolean;
 
   public constructor(scope: Construct, id: string, props: BookingCredentialsProps = {}) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const linkSigningKeyLength = props.linkSigningKeyLength ?? 64;
-    if (!Number.isInteger(linkSigningKeyLength) || linkSigningKeyLength < 48) {
-      throw new Error(`Invalid linkSigningKeyLength ${linkSigningKeyLength}: use a whole number of at least 48 characters`);
+    if (!Number.isInteger(linkSigningKeyLength) || linkSigningKeyLength < MIN_LINK_KEY_LENGTH) {
+      throw new Error(`Invalid linkSigningKeyLength ${linkSigningKeyLength}: use a whole number of at least ${MIN_LINK_KEY_LENGTH} characters`);
     }
     if (props.linkKeyRotation && props.linkKeyRotation.toDays({ integral: false }) < MIN_LINK_KEY_ROTATION_DAYS) {
       throw new Error(
         `Invalid linkKeyRotation ${props.linkKeyRotation.toHumanString()}: use at least ${MIN_LINK_KEY_ROTATION_DAYS} days, so every link outlives one rotation`,
       );
     }
+    this.googleServiceAccount = props.googleServiceAccount ?? false;
 
-    this.tokenKey = new kms.Key(this, 'TokenKey', {
-      description: "Seals partners' Google refresh tokens (envelope encryption, context purpose=google-refresh-token)",
-      enableKeyRotation: true,
-      alias: props.tokenKeyAlias ?? `alias/${Stack.of(this).stackName}/google-refresh-tokens`,
-      removalPolicy,
-    });
-
-    this.linkSigningSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
-      description: 'HMAC key that signs the one-click links in booking emails (generated; never shown)',
+    // The construct id is the one of the link-signing key's secret before it held every key: an
+    // upgraded stack keeps its secret, its links and its rotation schedule.
+    this.keysSecret = new secretsmanager.Secret(this, 'LinkSigningKey', {
+      description:
+        "Keys of the referral follow-through: one-click link keys (rotated), the seed of the key sealing partners' Google refresh tokens, and the Google OAuth client (npx refer google set). Never shown; never put by hand.",
       generateSecretString: { passwordLength: linkSigningKeyLength, excludePunctuation: true, includeSpace: false },
-      // Generated and used only by this stack; nothing outside it could verify links with it.
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Its seed seals the refresh tokens kept in the retained table: losing it loses every calendar connection.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
-    // Rotated every `linkKeyRotation` (30 days): links are verified with the current and the
-    // previous key, so a link that lives shorter than that survives a rotation.
     this.linkKeyRotation = new LinkKeyRotation(this, 'LinkKeyRotation', {
-      secret: this.linkSigningSecret,
+      secret: this.keysSecret,
       ...(props.linkKeyRotation ? { every: props.linkKeyRotation } : {}),
     });
 
-    // The placeholder is written once at creation. CloudFormation updates the value only when the
-    // template's value changes, so later deploys keep what the operator put; changing the
-    // placeholder here would overwrite the real value on the next deploy.
-    this.googleOAuthSecret = new secretsmanager.Secret(this, 'GoogleOAuthClient', {
-      description:
-        'Google OAuth client of the booking web function: {"client_id":"...","client_secret":"..."} (aws secretsmanager put-secret-value)',
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(GOOGLE_OAUTH_PLACEHOLDER)),
-      removalPolicy,
-    });
-    Validations.of(this.googleOAuthSecret).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason:
-        'The value is a Google OAuth client secret, issued and rotated in the Google Cloud console (Credentials, add a new client secret, then put-secret-value and disable the old one). Secrets Manager cannot create Google credentials, so a rotation Lambda would have nothing to rotate to.',
-    });
-
-    if (props.googleServiceAccount) {
-      this.googleServiceAccountSecret = new secretsmanager.Secret(this, 'GoogleServiceAccount', {
-        description:
-          'Google Workspace service account key JSON with domain-wide delegation for the calendar scopes (aws secretsmanager put-secret-value)',
-        secretStringValue: SecretValue.unsafePlainText(JSON.stringify(GOOGLE_SERVICE_ACCOUNT_PLACEHOLDER)),
-        removalPolicy,
-      });
-      Validations.of(this.googleServiceAccountSecret).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-SMG4',
-        reason:
-          'The value is a Google service account key, created and rotated in the Google Cloud console (create a new key, put-secret-value, then delete the old key there). Secrets Manager cannot mint Google keys, so a rotation Lambda would have nothing to rotate to.',
+    if (props.legacyTokenKey) {
+      // The same construct id and alias as when it sealed every token, so the upgrade keeps the key.
+      this.legacyTokenKey = new kms.Key(this, 'TokenKey', {
+        description: "Sealed partners' Google refresh tokens before the keys secret did; opens them until npx refer tokens reseal has sealed them again",
+        enableKeyRotation: true,
+        alias: `alias/${Stack.of(this).stackName}/google-refresh-tokens`,
+        removalPolicy: RemovalPolicy.RETAIN,
       });
     }
-  }
-
-  /** The secrets the functions read. */
-  public get secrets(): secretsmanager.Secret[] {
-    return [this.linkSigningSecret, this.googleOAuthSecret, ...(this.googleServiceAccountSecret ? [this.googleServiceAccountSecret] : [])];
   }
 
   /** Environment variables naming the credentials (ARNs only, never values). */
   public get environment(): CredentialsEnvironment {
     return {
-      LINK_SIGNING_SECRET_ARN: this.linkSigningSecret.secretArn,
-      GOOGLE_OAUTH_SECRET_ARN: this.googleOAuthSecret.secretArn,
-      ...(this.googleServiceAccountSecret ? { GOOGLE_SERVICE_ACCOUNT_SECRET_ARN: this.googleServiceAccountSecret.secretArn } : {}),
-      TOKEN_KEY_ARN: this.tokenKey.keyArn,
+      KEYS_SECRET_ARN: this.keysSecret.secretArn,
+      ...(this.googleServiceAccount ? { GOOGLE_SERVICE_ACCOUNT: 'true' as const } : {}),
+      ...(this.legacyTokenKey ? { LEGACY_TOKEN_KEY_ARN: this.legacyTokenKey.keyArn } : {}),
     };
   }
 
-  /** `secretsmanager:GetSecretValue` on exactly these secrets (no `DescribeSecret`, no other secret). */
-  public grantReadSecrets(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: this.secrets.map((secret) => secret.secretArn),
-    });
-  }
-
-  /** `kms:Decrypt` on the token key for refresh tokens only: opening a sealed token. */
-  public grantOpenTokens(grantee: iam.IGrantable): iam.Grant {
-    return this.grantTokenKey(grantee, ['kms:Decrypt']);
-  }
-
-  /** `kms:GenerateDataKey` and `kms:Decrypt` on the token key for refresh tokens only: sealing and opening. */
-  public grantSealAndOpenTokens(grantee: iam.IGrantable): iam.Grant {
-    return this.grantTokenKey(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']);
-  }
-
-  private grantTokenKey(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.tokenKey.keyArn],
-      conditions: { StringEquals: { 'kms:EncryptionContext:purpose': REFRESH_TOKEN_PURPOSE } },
-    });
+  /**
+   * What a function needs to sign and verify links and to seal and open refresh tokens:
+   * `secretsmanager:GetSecretValue` on the keys secret (no `DescribeSecret`, no other secret),
+   * and, while the legacy token key is kept, `kms:Decrypt` on it for refresh tokens only.
+   */
+  public grantUseKeys(grantee: iam.IGrantable): iam.Grant {
+    const read = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.keysSecret.secretArn] });
+    if (!this.legacyTokenKey) return read;
+    return read.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [this.legacyTokenKey.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': REFRESH_TOKEN_PURPOSE } },
+      }),
+    );
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -11,7 +10,6 @@ import type { BookingEnvironment } from '../../functions/shared/booking-config.t
 import type { BookingCredentials } from './booking-credentials.ts';
 import type { DataTable } from './data-table.ts';
 import { LambdaScheduleTarget } from './lambda-schedule-target.ts';
-import { AlarmedDeadLetterQueue } from './alarmed-dead-letter-queue.ts';
 import { ReferFunction } from './refer-function.ts';
 
 /** The input of the recurring schedule (`bookingEventSchema` in `functions/handlers/booking-event.ts`). */
@@ -22,7 +20,10 @@ export interface BookingPipelineProps {
   /** The table whose stream starts bookings and where they are recorded. It must have a stream with new and old images. */
   readonly table: DataTable;
 
-  /** Token key and secrets; the function reads the secrets and opens (never seals) refresh tokens. */
+  /** The stack's dead-letter queue (`AlarmedDeadLetterQueue`), where this sends failed stream batches (shard and sequence numbers), failed asynchronous invocations and schedule events Scheduler could not deliver. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  /** The keys secret: the function signs links and opens refresh tokens. */
   readonly credentials: BookingCredentials;
 
   /** The SES identity booking mail is sent from; `ses:SendEmail` is scoped to it. */
@@ -105,7 +106,7 @@ export interface BookingPipelineProps {
  *   twice and then sends the event to the dead-letter queue, and events Scheduler cannot deliver
  *   go there too.
  *
- * One dead-letter queue, encrypted, TLS-only and alarmed, holds every booking that failed.
+ * Every booking that failed ends in the stack's dead-letter queue (`deadLetterQueue`).
  */
 export class BookingPipeline extends Construct {
   /** The booking function. */
@@ -114,8 +115,6 @@ export class BookingPipeline extends Construct {
   /** Where failed stream batches, failed asynchronous invocations and undeliverable schedule events go. */
   public readonly deadLetterQueue: sqs.Queue;
 
-  /** In alarm while the dead-letter queue holds a failed booking. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /** The table stream's event source mapping. */
   public readonly streamSource: DynamoEventSource;
@@ -129,13 +128,7 @@ export class BookingPipeline extends Construct {
     const checkMeetingsEvery = props.checkMeetingsEvery ?? Duration.hours(1);
     if (!table.tableStreamArn) throw new Error('BookingPipeline needs a table with a stream (tableDesign.streamViewType)');
 
-    const deadLetter = new AlarmedDeadLetterQueue(this, 'DeadLetter', {
-      holds: "the on-failure destination of the booking function's stream event source mapping and asynchronous invocations, and the schedule's dead-letter queue",
-      alarmDescription:
-        'A booking failed after retries. A stream failure names the shard and sequence numbers (the stream keeps records 24 h; the introduction is in the table: invoke the booking function with {"action":"book","introductionId":"..."}); an asynchronous or schedule failure holds the event itself.',
-    });
-    this.deadLetterQueue = deadLetter.queue;
-    this.deadLetterAlarm = deadLetter.alarm;
+    this.deadLetterQueue = props.deadLetterQueue;
 
     const environment = {
       TABLE_NAME: table.tableName,
@@ -160,8 +153,7 @@ export class BookingPipeline extends Construct {
 
     // One grant per need.
     props.table.grantItems(this.function, ['GetItem', 'PutItem', 'UpdateItem'], ['gsi2']);
-    props.credentials.grantOpenTokens(this.function);
-    props.credentials.grantReadSecrets(this.function);
+    props.credentials.grantUseKeys(this.function);
     props.senderIdentity.grantSendEmail(this.function);
 
     this.streamSource = new DynamoEventSource(table, {

@@ -1,5 +1,4 @@
 import { Aws, Stack, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,7 +7,6 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CaptureEnvironment } from '../../functions/shared/capture-config.ts';
 import type { DataTable } from './data-table.ts';
-import { AlarmedDeadLetterQueue } from './alarmed-dead-letter-queue.ts';
 import { ReferFunction } from './refer-function.ts';
 
 /** Props for `CapturePipeline`. */
@@ -18,6 +16,9 @@ export interface CapturePipelineProps {
 
   /** The table introductions are recorded in. */
   readonly table: DataTable;
+
+  /** The stack's dead-letter queue (`AlarmedDeadLetterQueue`), where this sends the capture function's asynchronous invocations that still fail after 2 retries (the SES event; the raw MIME stays in S3). */
+  readonly deadLetterQueue: sqs.Queue;
 
   /** The SES identity the confirmation mail is sent from; `ses:SendEmail` is scoped to it. */
   readonly senderIdentity: ses.IEmailIdentity;
@@ -102,8 +103,6 @@ export class CapturePipeline extends Construct {
   /** On-failure destination of the function's asynchronous invocations. */
   public readonly deadLetterQueue: sqs.Queue;
 
-  /** In alarm while the dead-letter queue holds a failed capture. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /** The receipt rule set. CDK cannot activate it: `aws ses set-active-receipt-rule-set`. */
   public readonly receiptRuleSet: ses.ReceiptRuleSet;
@@ -136,13 +135,7 @@ export class CapturePipeline extends Construct {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': this.receiptRuleArn },
     };
 
-    const deadLetter = new AlarmedDeadLetterQueue(this, 'DeadLetter', {
-      holds: "the on-failure destination of the capture function's asynchronous invocations",
-      alarmDescription:
-        'A captured message failed processing after retries; the SES event is in the dead-letter queue and the raw MIME in S3.',
-    });
-    this.deadLetterQueue = deadLetter.queue;
-    this.deadLetterAlarm = deadLetter.alarm;
+    this.deadLetterQueue = props.deadLetterQueue;
 
     const environment = {
       TABLE_NAME: props.table.table.tableName,

@@ -1,5 +1,4 @@
 import { Aws, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -11,7 +10,6 @@ import { Construct } from 'constructs';
 import { SCHEDULE_MAX_EVENT_AGE_SECONDS, SCHEDULE_RETRY_ATTEMPTS } from '../../functions/adapters/scheduler/eventbridge-scheduler.ts';
 import type { Job } from '../../functions/domain/schedules/jobs.ts';
 import type { JobsEnvironment } from '../../functions/shared/jobs-config.ts';
-import { AlarmedDeadLetterQueue } from './alarmed-dead-letter-queue.ts';
 import type { BookingCredentials } from './booking-credentials.ts';
 import type { DataTable } from './data-table.ts';
 import { LambdaScheduleTarget } from './lambda-schedule-target.ts';
@@ -31,7 +29,10 @@ export interface JobsProps {
   /** The table the jobs read and write, whose stream starts follow-ups. It must have a stream with new images. */
   readonly table: DataTable;
 
-  /** Token key and secrets: one-to-ones are booked in partners' calendars and emails carry signed links. */
+  /** The stack's dead-letter queue (`AlarmedDeadLetterQueue`), where this sends failed stream batches, failed asynchronous invocations and undeliverable runs of the job schedules. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  /** The keys secret: one-to-ones are booked in partners' calendars and emails carry signed links. */
   readonly credentials: BookingCredentials;
 
   /** The SES identity follow-up mail is sent from; `ses:SendEmail` is scoped to it. */
@@ -119,7 +120,7 @@ export interface JobsProps {
  *   (second event source mapping of the stream, next to booking's), with per-record failures,
  *   halved batches, bounded retries and the dead-letter queue.
  * - Scheduler invokes asynchronously: the invoke configuration retries a failed run twice, then
- *   dead-letters it. One alarmed dead-letter queue holds every failure.
+ *   dead-letters it. Every failure ends in the stack's dead-letter queue (`deadLetterQueue`).
  */
 export class Jobs extends Construct {
   /** The jobs function. */
@@ -137,8 +138,6 @@ export class Jobs extends Construct {
   /** Where failed stream batches, failed asynchronous invocations and undeliverable schedule runs go. */
   public readonly deadLetterQueue: sqs.Queue;
 
-  /** In alarm while the dead-letter queue holds a failed job. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   /** The table stream's event source mapping of the jobs function. */
   public readonly streamSource: DynamoEventSource;
@@ -150,13 +149,7 @@ export class Jobs extends Construct {
     const sweepHour = props.sweepHourUtc ?? 5;
     if (!Number.isInteger(sweepHour) || sweepHour < 0 || sweepHour > 23) throw new Error(`Invalid sweepHourUtc ${sweepHour}: use a whole hour 0–23`);
 
-    const deadLetter = new AlarmedDeadLetterQueue(this, 'DeadLetter', {
-      holds: "the on-failure destination of the jobs function's stream event source mapping and asynchronous invocations, and the dead-letter queue of every job schedule",
-      alarmDescription:
-        'A follow-through job failed after retries. A schedule or asynchronous failure holds the job itself (invoke the jobs function with it to run it again; jobs are idempotent); a stream failure names the shard and sequence numbers (the daily sweep re-derives what it would have done).',
-    });
-    this.deadLetterQueue = deadLetter.queue;
-    this.deadLetterAlarm = deadLetter.alarm;
+    this.deadLetterQueue = props.deadLetterQueue;
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup');
 
@@ -201,10 +194,9 @@ export class Jobs extends Construct {
 
     // One grant per need: the jobs read introductions, pairs, groups and their numbers (table
     // queries, gsi1 collections, gsi2 due times), write follow-up state and outbox claims in
-    // transactions; one-to-ones open partners' sealed refresh tokens; emails carry signed links.
+    // transactions; one-to-ones open partners' sealed refresh tokens; emails carry signed links (the keys secret).
     props.table.grantItemReadWrite(this.function);
-    props.credentials.grantOpenTokens(this.function);
-    props.credentials.grantReadSecrets(this.function);
+    props.credentials.grantUseKeys(this.function);
     props.senderIdentity.grantSendEmail(this.function);
 
     // Schedules: in this group only, and the one role, only to Scheduler.

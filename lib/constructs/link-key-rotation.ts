@@ -1,5 +1,4 @@
 import { Aws, Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -8,7 +7,7 @@ import { ReferFunction } from './refer-function.ts';
 
 /** Props for `LinkKeyRotation`. */
 export interface LinkKeyRotationProps {
-  /** The link-signing key's secret: random letters and digits, the HMAC key of one-click links. */
+  /** The stack's keys secret (`BookingCredentials`): its link-signing key is rotated, everything else in it is kept. */
   readonly secret: secretsmanager.Secret;
 
   /**
@@ -50,16 +49,13 @@ export class LinkKeyRotation extends Construct {
   /** The rotation function. */
   public readonly function: ReferFunction;
 
-  /** In alarm when a rotation step failed (the key stays as it was; Secrets Manager retries). */
-  public readonly failureAlarm: cloudwatch.Alarm;
-
   public constructor(scope: Construct, id: string, props: LinkKeyRotationProps) {
     super(scope, id);
     const every = props.every ?? Duration.days(30);
 
     this.function = new ReferFunction(this, 'Function', {
       entry: props.entry ?? 'functions/handlers/rotate-link-key.ts',
-      description: 'Rotates the link-signing key (Secrets Manager rotation: a new random key; the previous one keeps verifying links)',
+      description: 'Rotates the link-signing key in the keys secret (Secrets Manager rotation: a new random key; the previous one keeps verifying links)',
       environment: { POWERTOOLS_SERVICE_NAME: 'refer-rotate-link-key', LOG_LEVEL: 'INFO' },
     });
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: [...ROTATION_ACTIONS], resources: [props.secret.secretArn] }));
@@ -81,16 +77,5 @@ export class LinkKeyRotation extends Construct {
     });
     // Secrets Manager checks it may invoke the function when rotation is configured.
     schedule.node.addDependency(this.function.permissionsNode.findChild('InvokedBySecretsManager'));
-
-    this.failureAlarm = this.function
-      .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
-      .createAlarm(this, 'FailureAlarm', {
-        alarmDescription:
-          'A rotation step of the link-signing key failed. The current key is unchanged and links keep working; Secrets Manager retries the rotation. See the rotation function\'s log, and `aws secretsmanager describe-secret` for the versions and their stages.',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
   }
 }

@@ -1,12 +1,13 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/shared/business-metrics.ts';
 
 /** Props for `OperatorAlerts`. */
 export interface OperatorAlertsProps {
@@ -15,54 +16,52 @@ export interface OperatorAlertsProps {
 }
 
 /** The period every alarm here looks at; each fires on the first bad period. */
-const PERIOD = Duration.minutes(5);
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/** The custom metric every function's log adds to when it reports an error (no dimensions: one metric for the stack). */
+export const FUNCTION_ERRORS_METRIC = 'FunctionErrors';
 
 /**
- * Alarms to the operator: an SNS topic encrypted with its own KMS key, TLS-only, with an email
- * subscription. CloudWatch of this account, for this stack's alarms only, may publish to it and
- * use the key (an AWS managed key cannot be used: CloudWatch could not encrypt with it, and every
- * notification would be dropped).
+ * What counts as a function error in a function's log (a CloudWatch Logs filter pattern, any of
+ * the terms): a line logged at ERROR level (our Powertools lines carry `"level":"ERROR"`; the
+ * Node.js runtime writes an exception the handler threw as `ERROR	Invoke Error`), a timeout
+ * (`Task timed out after`, `Status: timeout` in the REPORT line) and a crashed runtime or init
+ * (`Status: error`, e.g. out of memory). These are the invocations Lambda's `Errors` metric counts,
+ * plus the failures the handlers catch and answer themselves (the web pages' 5xx, a stream record
+ * reported as failed).
+ */
+export const FUNCTION_ERROR_PATTERN = '?ERROR ?"Task timed out" ?"Status: timeout" ?"Status: error"';
+
+/**
+ * Alarms to the operator, on as few billed alarm metrics as cover every failure: a CloudWatch
+ * alarm costs $0.10 a month per metric it reads, which for a small group's deployment is a large
+ * part of its whole bill.
  *
- * `alarmOn*` create the function alarms; `notifyEveryAlarm` sends every alarm under a scope
- * (the dead-letter queues', the key rotation's, these) to the topic, in alarm and back to OK.
+ * - `alarmOnFunctionErrors`: one alarm on one custom metric that a metric filter on each
+ *   function's log group adds to (`FUNCTION_ERROR_PATTERN`), instead of one `Errors` alarm per
+ *   function. The metric is published only when an error is logged, so it costs nothing in a
+ *   healthy hour.
+ * - The stack's one dead-letter queue has its own alarm (`AlarmedDeadLetterQueue`).
+ *
+ * Alarms go to an SNS topic with the operator's email subscription, TLS-only; only CloudWatch of
+ * this account, for this stack's alarms, may publish to it. The topic is not encrypted at rest (see the
+ * constructor for why).
  */
 export class OperatorAlerts extends Construct {
   /** The alarm topic. */
   public readonly topic: sns.Topic;
 
-  /** The topic's key (rotated yearly). */
-  public readonly key: kms.Key;
-
   public constructor(scope: Construct, id: string, props: OperatorAlertsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const thisStacksAlarms = {
-      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      // CloudFormation names alarms `<stack name>-<logical id>-<suffix>`.
-      ArnLike: {
-        'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stack.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      },
-    };
 
-    this.key = new kms.Key(this, 'TopicKey', {
-      description: `Encrypts the alarm topic of ${stack.stackName} (CloudWatch alarms to the operator)`,
-      enableKeyRotation: true,
-      // It encrypts notifications in transit only; nothing stored outlives the stack.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisStackPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: thisStacksAlarms,
-      }),
-    );
-
+    // Not encrypted at rest: the topic carries only alarm notifications (alarm name, description,
+    // metric, threshold; no personal data, no secret), kept only until delivered. CloudWatch alarms
+    // cannot publish to a topic under the AWS managed key alias/aws/sns (its key policy does not let
+    // cloudwatch.amazonaws.com use it, and it cannot be edited), and a customer managed key costs
+    // $1 a month, more than a small group's whole bill. Publishing requires TLS (cdk-nag SNS3).
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Referral follow-through alarms',
-      masterKey: this.key,
       enforceSSL: true,
     });
     this.topic.addToResourcePolicy(
@@ -71,28 +70,33 @@ export class OperatorAlerts extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: thisStacksAlarms,
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          // CloudFormation names alarms `<stack name>-<logical id>-<suffix>`.
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stack.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+        },
       }),
     );
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.operatorEmail));
   }
 
-  /** In alarm when the function reported an error (an exception, a timeout, running out of memory). */
-  public alarmOnErrors(fn: lambda.IFunction, id: string, whatToDo: string): cloudwatch.Alarm {
-    return greaterThanZero(this, `${id}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), whatToDo);
-  }
-
-  /** In alarm when Lambda refused to run the function (account or function concurrency exhausted). */
-  public alarmOnThrottles(fn: lambda.IFunction, id: string, whatToDo: string): cloudwatch.Alarm {
-    return greaterThanZero(this, `${id}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), whatToDo);
-  }
-
   /**
-   * In alarm when the function's URL answered with a 5xx: the handler's own error pages and
-   * what Lambda returns when the function crashed or timed out.
+   * One alarm for the errors of all `functions`: a metric filter on each one's log group adds 1 to
+   * the stack's `FunctionErrors` metric for every line matching `FUNCTION_ERROR_PATTERN`.
    */
-  public alarmOnUrlServerErrors(fn: lambda.IFunction, id: string, whatToDo: string): cloudwatch.Alarm {
-    return greaterThanZero(this, `${id}ServerErrors`, fn.metric('Url5xxCount', { period: PERIOD, statistic: 'Sum' }), whatToDo);
+  public alarmOnFunctionErrors(functions: readonly lambda.Function[], whatToDo: string): cloudwatch.Alarm {
+    for (const fn of functions) {
+      new logs.MetricFilter(fn, 'ErrorsFilter', {
+        logGroup: fn.logGroup,
+        filterPattern: logs.FilterPattern.literal(FUNCTION_ERROR_PATTERN),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: FUNCTION_ERRORS_METRIC,
+        metricValue: '1',
+      });
+    }
+    return greaterThanZero(this, 'FunctionErrors', new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: FUNCTION_ERRORS_METRIC, period: ALARM_PERIOD, statistic: 'Sum' }), whatToDo);
   }
 
   /** Sends every alarm under `scope` to the topic when it fires and when it is back to OK. */
@@ -105,8 +109,10 @@ export class OperatorAlerts extends Construct {
   }
 }
 
-function greaterThanZero(scope: Construct, id: string, metric: cloudwatch.Metric, description: string): cloudwatch.Alarm {
-  return metric.createAlarm(scope, id, {
+/** In alarm on the first period whose value is above zero; no data is no failure. */
+export function greaterThanZero(scope: Construct, id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    metric,
     alarmDescription: description,
     threshold: 0,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

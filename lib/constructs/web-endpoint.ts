@@ -13,7 +13,7 @@ export interface WebEndpointProps {
   /** The table where calendar connections and chosen slots are recorded. */
   readonly table: DataTable;
 
-  /** Token key and secrets; the function reads the secrets and seals and opens refresh tokens. */
+  /** The keys secret: the function signs and verifies links and seals and opens refresh tokens. */
   readonly credentials: BookingCredentials;
 
   /** The SES identity booking mail is sent from; `ses:SendEmail` is scoped to it. */
@@ -100,8 +100,7 @@ export class WebEndpoint extends Construct {
     // One grant per need: calendar connections (partner items) and chosen slots (introduction,
     // its history event and outbox items, in one transaction where needed), waiting bookings by gsi2.
     props.table.grantItems(this.function, ['GetItem', 'PutItem', 'UpdateItem'], ['gsi2']);
-    props.credentials.grantSealAndOpenTokens(this.function);
-    props.credentials.grantReadSecrets(this.function);
+    props.credentials.grantUseKeys(this.function);
     props.senderIdentity.grantSendEmail(this.function);
 
     // Public on purpose, see the class comment: the links, not IAM, authorize each action.

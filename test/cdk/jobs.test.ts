@@ -4,7 +4,6 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextCronOccurrence } from '../../functions/adapters/scheduler/cron.ts';
 import { SCHEDULE_MAX_EVENT_AGE_SECONDS, SCHEDULE_RETRY_ATTEMPTS } from '../../functions/adapters/scheduler/eventbridge-scheduler.ts';
-import { tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
 import { OUTBOX_CLAIM_LEASE_MS } from '../../functions/domain/outbound/outbound-email.ts';
 import { jobSchema } from '../../functions/domain/schedules/jobs.ts';
 import { jobsEnvironmentSchema } from '../../functions/shared/jobs-config.ts';
@@ -19,7 +18,6 @@ import {
   resourceOf,
   roleStatements,
   serviceStatements,
-  sortedResources,
   synthStack,
   type PolicyStatementJson,
   type Resource,
@@ -29,7 +27,9 @@ import {
 /** The jobs function's variables: what `jobsEnvironmentSchema` parses, plus Powertools and source maps. */
 function expectedJobsVariables(options: { serviceAccount: boolean }): string[] {
   return Object.keys(jobsEnvironmentSchema.shape)
-    .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT_SECRET_ARN')
+    .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT')
+    // Only a stack upgraded with -c legacyTokenKey=true keeps the old KMS key.
+    .filter((key) => key !== 'LEGACY_TOKEN_KEY_ARN')
     .concat('POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'NODE_OPTIONS')
     .sort();
 }
@@ -48,9 +48,7 @@ describe('follow-through jobs (default configuration)', () => {
     sweep: string;
     queue: string;
     table: string;
-    key: string;
-    linkSecret: string;
-    oauthSecret: string;
+    keysSecret: string;
     webUrl: string;
     identity: string;
   };
@@ -69,9 +67,7 @@ describe('follow-through jobs (default configuration)', () => {
       sweep: id(stack.jobs.sweepSchedule),
       queue: id(stack.jobs.deadLetterQueue),
       table: id(stack.dataTable.table),
-      key: id(stack.bookingCredentials.tokenKey),
-      linkSecret: id(stack.bookingCredentials.linkSigningSecret),
-      oauthSecret: id(stack.bookingCredentials.googleOAuthSecret),
+      keysSecret: id(stack.bookingCredentials.keysSecret),
       webUrl: id(stack.web.functionUrl),
       identity: id(stack.captureDomainIdentity),
     };
@@ -163,9 +159,7 @@ describe('follow-through jobs (default configuration)', () => {
         SENDER_ADDRESS: 'follow-up@in.example.com',
         CAPTURE_ADDRESS: 'intro@in.example.com',
         WEB_BASE_URL: getAtt(ids.webUrl, 'FunctionUrl'),
-        LINK_SIGNING_SECRET_ARN: { Ref: ids.linkSecret },
-        GOOGLE_OAUTH_SECRET_ARN: { Ref: ids.oauthSecret },
-        TOKEN_KEY_ARN: getAtt(ids.key),
+        KEYS_SECRET_ARN: { Ref: ids.keysSecret },
         SCHEDULE_GROUP: groupName,
         SCHEDULER_ROLE_ARN: getAtt(ids.schedulerRole),
         SCHEDULER_DEAD_LETTER_ARN: getAtt(ids.queue),
@@ -240,20 +234,9 @@ describe('follow-through jobs (default configuration)', () => {
       ]);
     });
 
-    it('opens refresh tokens only, reads the secrets, sends as the capture domain, writes its dead-letter queue and logs; nothing else', () => {
-      expect(serviceStatements(jobsStatements, 'kms')).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: getAtt(ids.key),
-          Condition: { StringEquals: { 'kms:EncryptionContext:purpose': tokenContext('ana@example.com').purpose } },
-        },
-      ]);
-      const secrets = serviceStatements(jobsStatements, 'secretsmanager');
-      expect(secrets).toHaveLength(1);
-      expect(secrets[0]?.Action).toBe('secretsmanager:GetSecretValue');
-      expect(secrets[0]?.Condition).toBeUndefined(); // AWSCURRENT and AWSPREVIOUS of the link key
-      expect(sortedResources(secrets[0])).toEqual([{ Ref: ids.oauthSecret }, { Ref: ids.linkSecret }]);
+    it('reads the keys secret (links, refresh tokens), sends as the capture domain, writes its dead-letter queue and logs; nothing else', () => {
+      // A plain value of an older stack also has its previous link key in the AWSPREVIOUS version: no condition on the stage.
+      expect(serviceStatements(jobsStatements, 'secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.keysSecret } }]);
       const ses = serviceStatements(jobsStatements, 'ses');
       expect(ses).toHaveLength(1);
       expect(actionsOf(ses[0] as PolicyStatementJson).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
@@ -264,7 +247,7 @@ describe('follow-through jobs (default configuration)', () => {
         expect(statement.Resource).toEqual(getAtt(ids.queue));
       }
       const services = [...new Set(jobsStatements.flatMap((s) => actionsOf(s).map((a) => a.split(':')[0])))].sort();
-      expect(services).toEqual(['dynamodb', 'iam', 'kms', 'logs', 'scheduler', 'secretsmanager', 'ses', 'sqs']);
+      expect(services).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'secretsmanager', 'ses', 'sqs']);
     });
   });
 
@@ -331,7 +314,7 @@ describe('follow-through jobs (default configuration)', () => {
     });
   });
 
-  it('sends everything that still fails to one encrypted, TLS-only, alarmed dead-letter queue, whose URL is an output', () => {
+  it('sends everything that still fails to the stack\'s one encrypted, TLS-only, alarmed dead-letter queue, whose URL is an output', () => {
     expect(resourceOf(template, ids.queue).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: ids.queue }],
@@ -342,19 +325,18 @@ describe('follow-through jobs (default configuration)', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0,
     });
-    template.hasOutput('JobsDeadLetterQueueUrl', { Value: { Ref: ids.queue } });
+    template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: ids.queue } });
   });
 });
 
 describe('jobs with a Google service account (context googleServiceAccount)', () => {
-  it('gets the service account secret too', () => {
+  it('is told the keys secret holds a service account key', () => {
     const { template, app, id } = synthStack({ googleServiceAccount: 'true' });
     const env = functionEnvironment(template, id(app.stack.jobs.function));
     expect(Object.keys(env).sort()).toEqual(expectedJobsVariables({ serviceAccount: true }));
-    const secretId = id(app.stack.bookingCredentials.googleServiceAccountSecret as IConstruct);
-    expect(env.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN).toEqual({ Ref: secretId });
+    expect(env.GOOGLE_SERVICE_ACCOUNT).toBe('true');
     expect(() => jobsEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
     const read = serviceStatements(roleStatements(template, id(app.stack.jobs.function.role as IConstruct)), 'secretsmanager');
-    expect(sortedResources(read[0])).toContainEqual({ Ref: secretId });
+    expect(read).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: id(app.stack.bookingCredentials.keysSecret) } }]);
   });
 });

@@ -1,9 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BookingCredentials, MIN_LINK_KEY_ROTATION_DAYS } from '../../lib/constructs/booking-credentials.ts';
 import { ROTATION_ACTIONS } from '../../lib/constructs/link-key-rotation.ts';
+import { FUNCTION_ERRORS_METRIC } from '../../lib/constructs/operator-alerts.ts';
 import { CONNECT_LINK_DAYS, REBOOK_LINK_DAYS } from '../../functions/adapters/links/booking-link-builder.ts';
 import {
   actionsOf,
@@ -19,7 +20,7 @@ import {
 describe('link-signing key rotation', () => {
   let synth: SynthesizedStack;
   let template: Template;
-  let ids: { secret: string; oauthSecret: string; rotation: string; rotationRole: string };
+  let ids: { secret: string; rotation: string; rotationRole: string };
   let rotationStatements: PolicyStatementJson[];
 
   beforeAll(() => {
@@ -27,8 +28,7 @@ describe('link-signing key rotation', () => {
     template = synth.template;
     const credentials = synth.app.stack.bookingCredentials;
     ids = {
-      secret: synth.id(credentials.linkSigningSecret),
-      oauthSecret: synth.id(credentials.googleOAuthSecret),
+      secret: synth.id(credentials.keysSecret),
       rotation: synth.id(credentials.linkKeyRotation.function),
       rotationRole: synth.id(credentials.linkKeyRotation.function.role as IConstruct),
     };
@@ -82,13 +82,11 @@ describe('link-signing key rotation', () => {
     expect(schedule?.DependsOn).toEqual(expect.arrayContaining([permissions[0]?.[0]]));
   });
 
-  it('alarms when a rotation step fails', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.rotation } }],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
+  it('counts a failed rotation step in the stack\'s function errors alarm (a metric filter on its log group)', () => {
+    const logGroup = synth.id(synth.app.stack.bookingCredentials.linkKeyRotation.function.logGroup);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroup },
+      MetricTransformations: [Match.objectLike({ MetricName: FUNCTION_ERRORS_METRIC })],
     });
   });
 

@@ -7,11 +7,8 @@ import { captureEnvironmentSchema } from '../../functions/shared/capture-config.
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
 import { bookingEventSchema, workFromStreamRecord, type StreamRecord } from '../../functions/handlers/booking-event.ts';
-import {
-  bookingEnvironmentSchema,
-  googleOAuthClientSchema,
-  googleServiceAccountSchema,
-} from '../../functions/shared/booking-config.ts';
+import { bookingEnvironmentSchema } from '../../functions/shared/booking-config.ts';
+import { MIN_LINK_KEY_LENGTH } from '../../functions/shared/keys-secret.ts';
 import { oauthRedirectUri } from '../../functions/shared/booking-runtime.ts';
 import {
   actionsOf,
@@ -22,7 +19,6 @@ import {
   resolvedEnvironment,
   resourceOf,
   serviceStatements,
-  sortedResources,
   type Resource,
   roleStatements,
   synthStack,
@@ -426,7 +422,9 @@ function streamRecord(
 function expectedBookingVariables(options: { webBaseUrl: boolean; serviceAccount: boolean }): string[] {
   return Object.keys(bookingEnvironmentSchema.shape)
     .filter((key) => options.webBaseUrl || key !== 'WEB_BASE_URL')
-    .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT_SECRET_ARN')
+    .filter((key) => options.serviceAccount || key !== 'GOOGLE_SERVICE_ACCOUNT')
+    // Only a stack upgraded with -c legacyTokenKey=true keeps the old KMS key.
+    .filter((key) => key !== 'LEGACY_TOKEN_KEY_ARN')
     .concat('POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL', 'NODE_OPTIONS')
     .sort();
 }
@@ -436,9 +434,7 @@ describe('booking (default configuration)', () => {
   let template: Template;
   let ids: {
     table: string;
-    key: string;
-    linkSecret: string;
-    oauthSecret: string;
+    keysSecret: string;
     booking: string;
     bookingRole: string;
     web: string;
@@ -458,9 +454,7 @@ describe('booking (default configuration)', () => {
     const { id } = synth;
     ids = {
       table: id(stack.dataTable.table),
-      key: id(stack.bookingCredentials.tokenKey),
-      linkSecret: id(stack.bookingCredentials.linkSigningSecret),
-      oauthSecret: id(stack.bookingCredentials.googleOAuthSecret),
+      keysSecret: id(stack.bookingCredentials.keysSecret),
       booking: id(stack.booking.function),
       bookingRole: id(stack.booking.function.role as IConstruct),
       web: id(stack.web.function),
@@ -607,56 +601,28 @@ describe('booking (default configuration)', () => {
     });
   });
 
-  describe('token key', () => {
-    it('is a rotated, retained customer managed key with an alias', () => {
-      const key = resourceOf(template, ids.key);
-      expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
-      expect(key.DeletionPolicy).toBe('Retain');
-      template.hasResourceProperties('AWS::KMS::Alias', {
-        AliasName: 'alias/Refer/google-refresh-tokens',
-        TargetKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] },
-      });
-    });
-
-    it('lets the booking function only decrypt, and the web function also generate data keys, for refresh tokens only', () => {
-      const purpose = { StringEquals: { 'kms:EncryptionContext:purpose': tokenContext('ana@example.com').purpose } };
-      const keyArn = { 'Fn::GetAtt': [ids.key, 'Arn'] };
-      expect(serviceStatements(bookingStatements, 'kms')).toEqual([
-        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: purpose },
-      ]);
-      expect(serviceStatements(webStatements, 'kms')).toEqual([
-        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn, Condition: purpose },
-      ]);
-    });
-  });
-
-  describe('secrets', () => {
-    it('generates the link-signing key: at least 48 letters and digits', () => {
-      const generated = (resourceOf<{ GenerateSecretString: Record<string, unknown> }>(template, ids.linkSecret).Properties)
-        .GenerateSecretString;
+  describe('keys secret', () => {
+    it('is one generated secret of at least 48 letters and digits (the first link key and the token key seed), retained', () => {
+      const secret = resourceOf<{ GenerateSecretString: Record<string, unknown> }>(template, ids.keysSecret);
+      const generated = secret.Properties.GenerateSecretString;
       expect(generated).toMatchObject({ ExcludePunctuation: true, IncludeSpace: false });
-      expect(generated.PasswordLength).toBeGreaterThanOrEqual(48);
+      expect(generated.PasswordLength).toBeGreaterThanOrEqual(MIN_LINK_KEY_LENGTH);
       expect(generated.SecretStringTemplate).toBeUndefined();
+      // Its seed seals the refresh tokens kept in the retained table.
+      expect(secret.DeletionPolicy).toBe('Retain');
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     });
 
-    it('creates the OAuth client secret with a placeholder the runtime rejects with a clear message', () => {
-      const oauth = resourceOf<{ SecretString: string }>(template, ids.oauthSecret);
-      const placeholder: unknown = JSON.parse(oauth.Properties.SecretString);
-      expect(Object.keys(placeholder as object).sort()).toEqual(['client_id', 'client_secret']);
-      expect(googleOAuthClientSchema.safeParse(placeholder).success).toBe(false);
-      expect(googleOAuthClientSchema.safeParse({ client_id: 'id', client_secret: 'secret' }).success).toBe(true);
-      expect(oauth.DeletionPolicy).toBe('Retain');
-      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    it('needs no customer managed KMS key: tokens are sealed in the functions with the key derived from the secret', () => {
+      template.resourceCountIs('AWS::KMS::Key', 0);
+      for (const statements of [bookingStatements, webStatements]) expect(serviceStatements(statements, 'kms')).toEqual([]);
     });
 
-    it('lets both functions read exactly these secrets, with GetSecretValue only', () => {
-      const secrets = [{ Ref: ids.oauthSecret }, { Ref: ids.linkSecret }];
+    it('lets both functions read exactly this secret, with GetSecretValue only', () => {
       for (const statements of [bookingStatements, webStatements]) {
-        const read = serviceStatements(statements, 'secretsmanager');
-        expect(read).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.any(Array) as unknown }]);
-        expect(sortedResources(read[0])).toEqual(secrets);
+        expect(serviceStatements(statements, 'secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.keysSecret } }]);
       }
-      // The capture function gets neither (its services are listed in the capture IAM tests).
+      // The capture function gets none (its services are listed in the capture IAM tests).
     });
   });
 
@@ -668,9 +634,7 @@ describe('booking (default configuration)', () => {
         TABLE_NAME: { Ref: ids.table },
         SENDER_ADDRESS: defaultSender,
         WEB_BASE_URL: { 'Fn::GetAtt': [ids.webUrl, 'FunctionUrl'] },
-        LINK_SIGNING_SECRET_ARN: { Ref: ids.linkSecret },
-        GOOGLE_OAUTH_SECRET_ARN: { Ref: ids.oauthSecret },
-        TOKEN_KEY_ARN: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        KEYS_SECRET_ARN: { Ref: ids.keysSecret },
         POWERTOOLS_SERVICE_NAME: 'refer-booking',
         LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
@@ -712,8 +676,8 @@ describe('booking (default configuration)', () => {
       expect(sqs[0]?.Resource).toEqual({ 'Fn::GetAtt': [ids.queue, 'Arn'] });
       const services = (statements: PolicyStatementJson[]) =>
         [...new Set(statements.flatMap((s) => actionsOf(s).map((a) => a.split(':')[0])))].sort();
-      expect(services(bookingStatements)).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'ses', 'sqs']);
-      expect(services(webStatements)).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'ses']);
+      expect(services(bookingStatements)).toEqual(['dynamodb', 'logs', 'secretsmanager', 'ses', 'sqs']);
+      expect(services(webStatements)).toEqual(['dynamodb', 'logs', 'secretsmanager', 'ses']);
     });
   });
 
@@ -723,7 +687,7 @@ describe('booking (default configuration)', () => {
       expect(Object.keys(env).sort()).toEqual(expectedBookingVariables({ webBaseUrl: false, serviceAccount: false }));
       expect(env).toMatchObject({
         TABLE_NAME: { Ref: ids.table },
-        TOKEN_KEY_ARN: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+        KEYS_SECRET_ARN: { Ref: ids.keysSecret },
         POWERTOOLS_SERVICE_NAME: 'refer-web',
       });
       expect(() => bookingEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
@@ -757,7 +721,7 @@ describe('booking (default configuration)', () => {
       expect(permissions).toHaveLength(2);
     });
 
-    it('outputs the URL, the OAuth redirect URI to register with Google, and the OAuth secret name', () => {
+    it('outputs the URL, the OAuth redirect URI to register with Google, and the keys secret the CLI puts the client in', () => {
       const url = { 'Fn::GetAtt': [ids.webUrl, 'FunctionUrl'] };
       // A Function URL ends with "/"; the runtime builds the redirect URI from that base.
       const base = 'https://abc.lambda-url.eu-west-1.on.aws/';
@@ -765,9 +729,8 @@ describe('booking (default configuration)', () => {
       expect(suffix).toBe('oauth/callback');
       template.hasOutput('WebUrl', { Value: url });
       template.hasOutput('GoogleOAuthRedirectUri', { Value: { 'Fn::Join': ['', [url, suffix]] } });
-      template.hasOutput('GoogleOAuthSecretName', { Value: Match.anyValue() });
-      expect(JSON.stringify(template.findOutputs('GoogleOAuthSecretName'))).toContain(ids.oauthSecret);
-      expect(template.findOutputs('GoogleServiceAccountSecretName')).toEqual({});
+      template.hasOutput('KeysSecretArn', { Value: { Ref: ids.keysSecret } });
+      expect(template.findOutputs('GoogleServiceAccount')).toEqual({});
     });
   });
 
@@ -785,14 +748,9 @@ describe('booking (default configuration)', () => {
 });
 
 describe('booking with a Google service account (context googleServiceAccount)', () => {
-  it('creates its secret and gives it to both functions', () => {
+  it('tells both functions the keys secret holds its key, and the doctor to check it; no other secret', () => {
     const { template, app, id } = synthStack({ googleServiceAccount: 'true' }); // -c values arrive as strings
-    const credentials = app.stack.bookingCredentials;
-    expect(credentials.googleServiceAccountSecret).toBeDefined();
-    const secretId = id(credentials.googleServiceAccountSecret as IConstruct);
-    const placeholder: unknown = JSON.parse(resourceOf<{ SecretString: string }>(template, secretId).Properties.SecretString);
-    expect(Object.keys(placeholder as object).sort()).toEqual(['client_email', 'private_key']);
-    expect(googleServiceAccountSchema.safeParse(placeholder).success).toBe(false);
+    const keysSecret = id(app.stack.bookingCredentials.keysSecret);
     const functions = [
       [id(app.stack.booking.function), true],
       [id(app.stack.web.function), false],
@@ -800,22 +758,41 @@ describe('booking with a Google service account (context googleServiceAccount)',
     for (const [functionId, webBaseUrl] of functions) {
       const env = functionEnvironment(template, functionId);
       expect(Object.keys(env).sort()).toEqual(expectedBookingVariables({ webBaseUrl, serviceAccount: true }));
-      expect(env.GOOGLE_SERVICE_ACCOUNT_SECRET_ARN).toEqual({ Ref: secretId });
+      expect(env.GOOGLE_SERVICE_ACCOUNT).toBe('true');
       expect(() => bookingEnvironmentSchema.parse(resolvedEnvironment(env))).not.toThrow();
     }
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     for (const fn of [app.stack.booking.function, app.stack.web.function]) {
-      const read = serviceStatements(roleStatements(template, id(fn.role as IConstruct)), 'secretsmanager');
-      expect(read).toHaveLength(1);
-      expect(sortedResources(read[0])).toEqual(
-        [id(credentials.linkSigningSecret), id(credentials.googleOAuthSecret), secretId].map((ref) => ({ Ref: ref })).sort((a, b) =>
-          JSON.stringify(a).localeCompare(JSON.stringify(b)),
-        ),
-      );
+      expect(serviceStatements(roleStatements(template, id(fn.role as IConstruct)), 'secretsmanager')).toEqual([
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: keysSecret } },
+      ]);
     }
-    expect(JSON.stringify(template.findOutputs('GoogleServiceAccountSecretName'))).toContain(secretId);
+    template.hasOutput('GoogleServiceAccount', { Value: Match.anyValue() });
   });
 
   it('rejects a flag that is not a boolean', () => {
     expect(() => synthTemplate({ googleServiceAccount: 'yes' })).toThrow(/googleServiceAccount \("yes"\)/);
+  });
+});
+
+describe('an upgraded stack that keeps the KMS key of older refresh tokens (context legacyTokenKey)', () => {
+  it('keeps the retained key and its alias, and lets the token functions only decrypt with it, for refresh tokens only', () => {
+    const { template, app, id } = synthStack({ legacyTokenKey: 'true' });
+    const key = app.stack.bookingCredentials.legacyTokenKey;
+    expect(key).toBeDefined();
+    const keyId = id(key as IConstruct);
+    // The construct path of the key that sealed every token before: the upgrade keeps it, never replaces it.
+    expect(keyId).toMatch(/^BookingCredentialsTokenKey/);
+    const resource = resourceOf(template, keyId);
+    expect(resource.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(resource.DeletionPolicy).toBe('Retain');
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/Refer/google-refresh-tokens', TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const purpose = { StringEquals: { 'kms:EncryptionContext:purpose': tokenContext('ana@example.com').purpose } };
+    for (const fn of [app.stack.booking.function, app.stack.web.function, app.stack.jobs.function]) {
+      expect(serviceStatements(roleStatements(template, id(fn.role as IConstruct)), 'kms')).toEqual([
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] }, Condition: purpose },
+      ]);
+      expect(functionEnvironment(template, id(fn)).LEGACY_TOKEN_KEY_ARN).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    }
   });
 });

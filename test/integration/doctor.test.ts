@@ -10,6 +10,7 @@ import type { DynamoConnection } from '../../functions/adapters/dynamodb/documen
 import { DynamoPartnerStore } from '../../functions/adapters/dynamodb/partner-store.ts';
 import { doctorCommand } from '../../bin/cli/doctor-command.ts';
 import { doctorJsonLines, formatDoctorReport, runDoctor, type DoctorClients, type DoctorReport } from '../../bin/cli/doctor.ts';
+import { keysValue, TOKEN_KEY_ID, type KeysDocument } from '../../functions/shared/keys-secret.ts';
 import '../support/aws-mock-matchers.ts';
 import { createTestTable } from '../support/dynamo.ts';
 
@@ -21,9 +22,8 @@ import { createTestTable } from '../support/dynamo.ts';
 const REGION = 'eu-west-1';
 const DOMAIN = 'in.example.com';
 const RULE_SET = 'Refer-capture';
-const OAUTH_SECRET = 'BookingCredentialsGoogleOAuthC-AbCdEf';
-const SERVICE_ACCOUNT_SECRET = 'BookingCredentialsGoogleServi-GhIjKl';
-const LINK_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:BookingCredentialsLinkSigning-MnOpQr`;
+const KEYS_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:BookingCredentialsLinkSigning-MnOpQr`;
+const SEED = 'S'.repeat(64);
 const WEB_URL = 'https://abc123.lambda-url.eu-west-1.on.aws/';
 const INBOUND = `inbound-smtp.${REGION}.amazonaws.com`;
 const CLIENT_SECRET = 'GOCSPX-never-printed';
@@ -44,10 +44,9 @@ function stack(overrides: Partial<Stack> = {}, extraOutputs: Record<string, stri
     CaptureAddress: `intro@${DOMAIN}`,
     TableName: connection.tableName,
     ReceiptRuleSetName: RULE_SET,
-    GoogleOAuthSecretName: OAUTH_SECRET,
+    KeysSecretArn: KEYS_SECRET_ARN,
     GoogleOAuthRedirectUri: `${WEB_URL}oauth/callback`,
     WebUrl: WEB_URL,
-    LinkSigningSecretArn: LINK_SECRET_ARN,
     InboundMxRecord: `10 ${INBOUND}`,
     ...extraOutputs,
   };
@@ -71,7 +70,7 @@ function healthy(): void {
   sesv2.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true, DkimAttributes: { Status: 'SUCCESS', Tokens: ['tok1', 'tok2', 'tok3'] } });
   sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true });
   ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: RULE_SET } });
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: '1234-abc.apps.googleusercontent.com', client_secret: CLIENT_SECRET }) });
+  keysSecret({ googleOAuthClient: { client_id: '1234-abc.apps.googleusercontent.com', client_secret: CLIENT_SECRET } });
   mx = { [DOMAIN]: [{ priority: 10, exchange: `${INBOUND.toUpperCase()}.` }] };
 }
 
@@ -81,15 +80,22 @@ function freshlyDeployed(): void {
   sesv2.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING', Tokens: ['tok1', 'tok2', 'tok3'] } });
   sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: false, SendingEnabled: true });
   ses.on(DescribeActiveReceiptRuleSetCommand).resolves({});
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: '', client_secret: '' }) });
+  // As Secrets Manager generated it: letters and digits, nothing the operator put yet.
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SEED });
   mx = { [DOMAIN]: dnsError('ENOTFOUND') };
 }
 
-async function addPartner(email: string, calendar: 'connected' | 'disconnected' | 'never', bookingMode?: 'off'): Promise<void> {
+/** The keys secret as a document with these Google credentials. */
+function keysSecret(google: Pick<KeysDocument, 'googleOAuthClient' | 'googleServiceAccount'>): void {
+  secrets.on(GetSecretValueCommand, { SecretId: KEYS_SECRET_ARN }).resolves({ SecretString: keysValue({ seed: SEED, linkKeys: [SEED], ...google }) });
+}
+
+async function addPartner(email: string, calendar: 'connected' | 'disconnected' | 'never', bookingMode?: 'off', tokenKeyId: string | null = null): Promise<void> {
   await partners.savePartner({ email, name: null, timeZone: 'Europe/London', createdAt: '2026-11-02T09:00:00.000Z' });
   if (bookingMode) await partners.setBookingPreferences(email, { bookingMode });
   if (calendar === 'never') return;
-  const connected = await partners.connectCalendar(email, { status: 'connected', method: 'oauth', refreshToken: null, connectedAt: '2026-11-02T10:00:00.000Z', disconnectedAt: null, disconnectReason: null });
+  const refreshToken = tokenKeyId ? { keyId: tokenKeyId, encryptedKey: 'a2V5', iv: 'aXY=', ciphertext: 'Y3Q=', tag: 'dGFn' } : null;
+  const connected = await partners.connectCalendar(email, { status: 'connected', method: 'oauth', refreshToken, connectedAt: '2026-11-02T10:00:00.000Z', disconnectedAt: null, disconnectReason: null });
   if (calendar === 'disconnected' && connected) await partners.markCalendarDisconnected(email, connected.generation, 'HTTP 400 invalid_grant', new Date('2026-11-20T08:00:00.000Z'));
 }
 
@@ -145,31 +151,51 @@ describe('refer doctor: a finished deployment', () => {
       ['mx_record', true],
       ['google_oauth_client', true],
       ['partner_calendars', true],
+      ['refresh_token_key', true],
     ]);
     expect(report).toMatchObject({ ok: true, region: REGION });
     expect(report.checks.every((entry) => entry.fix === null)).toBe(true);
     expect(cloudFormation).toReceiveCommandWith(DescribeStacksCommand, { StackName: 'Refer' });
     expect(sesv2).toReceiveCommandWith(GetEmailIdentityCommand, { EmailIdentity: DOMAIN });
     expect(ses).toHaveReceivedCommandTimes(DescribeActiveReceiptRuleSetCommand, 1);
-    expect(secrets).toReceiveCommandWith(GetSecretValueCommand, { SecretId: OAUTH_SECRET });
+    expect(secrets).toReceiveCommandWith(GetSecretValueCommand, { SecretId: KEYS_SECRET_ARN });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
     expect(formatDoctorReport(report)).toMatch(/^✓ MX of in\.example\.com points at inbound-smtp\.eu-west-1\.amazonaws\.com$/m);
     expect(formatDoctorReport(report)).toMatch(/Everything is in place\.\n$/);
   });
 
-  it('checks the service account key too when the stack has one', async () => {
+  it('checks the service account key too when the stack books with one', async () => {
     healthy();
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack({}, { GoogleServiceAccountSecretName: SERVICE_ACCOUNT_SECRET })] });
-    secrets.on(GetSecretValueCommand, { SecretId: SERVICE_ACCOUNT_SECRET }).resolves({ SecretString: JSON.stringify({ client_email: '', private_key: '' }) });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack({}, { GoogleServiceAccount: 'expected in the keys secret' })] });
     await addPartner('ana@partner.test', 'connected');
 
-    const report = await runDoctor(clients, { stackName: 'Refer' });
-
-    expect(secrets).toReceiveCommandWith(GetSecretValueCommand, { SecretId: SERVICE_ACCOUNT_SECRET });
+    let report = await runDoctor(clients, { stackName: 'Refer' });
     expect(check(report, 'google_oauth_client').ok).toBe(true);
     expect(check(report, 'google_service_account')).toMatchObject({
       ok: false,
-      summary: `the Google service account key is not configured: client_email, private_key missing or empty in ${SERVICE_ACCOUNT_SECRET}`,
-      fix: expect.stringContaining(`--secret-id ${SERVICE_ACCOUNT_SECRET} --secret-string file://key.json`) as string,
+      summary: 'the Google service account key is not configured: the stack books with one and the keys secret has none',
+      fix: expect.stringContaining(`KEYS_SECRET_ARN=${KEYS_SECRET_ARN} npx refer google set --service-account key.json`) as string,
+    });
+
+    keysSecret({ googleOAuthClient: { client_id: '1234-abc.apps.googleusercontent.com', client_secret: CLIENT_SECRET }, googleServiceAccount: { client_email: 'booker@project.iam.gserviceaccount.com', private_key: 'PRIVATE' } });
+    report = await runDoctor(clients, { stackName: 'Refer' });
+    expect(check(report, 'google_service_account')).toMatchObject({ ok: true, summary: 'the Google service account key is in the keys secret' });
+    expect(formatDoctorReport(report) + doctorJsonLines(report)).not.toContain('PRIVATE');
+  });
+
+  it('says how many refresh tokens are still sealed with the retired KMS key, and how to seal them again', async () => {
+    healthy();
+    const legacyKey = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    await addPartner('ana@partner.test', 'connected', undefined, legacyKey);
+    await addPartner('bo@partner.test', 'connected', undefined, TOKEN_KEY_ID);
+
+    const report = await runDoctor(clients, { stackName: 'Refer' });
+
+    expect(check(report, 'refresh_token_key')).toEqual({
+      check: 'refresh_token_key',
+      ok: false,
+      summary: `1 of 2 refresh tokens are still sealed with the retired KMS key ${legacyKey}: they open only while the stack is deployed with -c legacyTokenKey=true`,
+      fix: `with the stack deployed with -c legacyTokenKey=true: TABLE_NAME=${connection.tableName} KEYS_SECRET_ARN=${KEYS_SECRET_ARN} npx refer tokens reseal (docs/deploy.md, "Upgrading")`,
     });
   });
 });
@@ -197,8 +223,8 @@ describe('refer doctor: what is missing, with the fix', () => {
     expect(check(report, 'mx_record')).toMatchObject({ ok: false, summary: 'in.example.com has no MX record', fix: `add the DNS record ${DOMAIN} MX 10 ${INBOUND} (the stack output InboundMxRecord)` });
     expect(check(report, 'google_oauth_client')).toMatchObject({
       ok: false,
-      summary: `the Google OAuth client is not configured: client_id, client_secret missing or empty in ${OAUTH_SECRET}`,
-      fix: expect.stringContaining(`authorized redirect URI ${WEB_URL}oauth/callback`) as string,
+      summary: 'the Google OAuth client is not configured: the keys secret has none',
+      fix: expect.stringMatching(new RegExp(`authorized redirect URI ${WEB_URL}oauth/callback.*KEYS_SECRET_ARN=${KEYS_SECRET_ARN} npx refer google set --oauth-client client_secret.json$`)) as string,
     });
     expect(check(report, 'partner_calendars')).toMatchObject({
       ok: false,
@@ -206,9 +232,9 @@ describe('refer doctor: what is missing, with the fix', () => {
     });
     // One line per check (✓ or ✗), each ✗ followed by its fix, and a count.
     const lines = text.trimEnd().split('\n');
-    expect(lines.filter((line) => /^[✓✗] /.test(line))).toHaveLength(7);
+    expect(lines.filter((line) => /^[✓✗] /.test(line))).toHaveLength(8);
     expect(lines.filter((line) => line.startsWith('    fix: '))).toHaveLength(6);
-    expect(lines.at(-1)).toBe('6 of 7 checks need attention.');
+    expect(lines.at(-1)).toBe('6 of 8 checks need attention.');
   });
 
   it('says which partners cannot be booked and how to send each a connect link', async () => {
@@ -224,7 +250,7 @@ describe('refer doctor: what is missing, with the fix', () => {
       ok: false,
       summary:
         '2 of 3 partners cannot be booked until they connect Google Calendar: rosa@partner.test (disconnected 2026-11-20T08:00:00.000Z: HTTP 400 invalid_grant), tom@partner.test (never connected)',
-      fix: `send each a connect link: TABLE_NAME=${connection.tableName} LINK_SIGNING_SECRET_ARN=${LINK_SECRET_ARN} WEB_BASE_URL=${WEB_URL} npx refer partner connect EMAIL`,
+      fix: `send each a connect link: TABLE_NAME=${connection.tableName} KEYS_SECRET_ARN=${KEYS_SECRET_ARN} WEB_BASE_URL=${WEB_URL} npx refer partner connect EMAIL`,
     });
   });
 
@@ -245,7 +271,7 @@ describe('refer doctor: what is missing, with the fix', () => {
 
   it('spots a client id that is not a Google OAuth client id, and never prints the client secret', async () => {
     healthy();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ client_id: 'my-app', client_secret: CLIENT_SECRET }) });
+    keysSecret({ googleOAuthClient: { client_id: 'my-app', client_secret: CLIENT_SECRET } });
 
     const report = await runDoctor(clients, { stackName: 'Refer' });
 
@@ -263,7 +289,7 @@ describe('refer doctor: what is missing, with the fix', () => {
     const report = await runDoctor(clients, { stackName: 'Refer' });
 
     expect(check(report, 'ses_domain_identity')).toMatchObject({ ok: false, summary: `SES has no identity for ${DOMAIN} in ${REGION}` });
-    expect(check(report, 'google_oauth_client')).toMatchObject({ ok: false, summary: `the Google OAuth client secret ${OAUTH_SECRET} does not exist` });
+    expect(check(report, 'google_oauth_client')).toMatchObject({ ok: false, summary: `the keys secret ${KEYS_SECRET_ARN} does not exist` });
     expect(check(report, 'receipt_rule_set')).toMatchObject({
       ok: false,
       summary: 'could not check (AccessDenied: User is not authorized to perform: ses:DescribeActiveReceiptRuleSet)',
@@ -292,7 +318,7 @@ describe('refer doctor: what is missing, with the fix', () => {
   it('--json: one object per check and line, with the stack and region', async () => {
     freshlyDeployed();
     const lines = doctorJsonLines(await runDoctor(clients, { stackName: 'Refer' })).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
     for (const line of lines) expect(Object.keys(line).sort()).toEqual(['check', 'fix', 'ok', 'region', 'stack', 'summary']);
     expect(lines[0]).toMatchObject({ stack: 'Refer', region: REGION, check: 'stack', ok: true, fix: null });
   });

@@ -1,13 +1,20 @@
+import { DecryptCommand, KMSClient, type DecryptCommandInput } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, type GetSecretValueCommandInput } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { readKeysDocument } from '../../functions/adapters/aws/secrets.ts';
+import { aesWrappedDataKey } from '../support/sealed-tokens.ts';
+import { AesKeyWrapper, EnvelopeSealer } from '../../functions/adapters/crypto/envelope-sealer.ts';
+import { KmsKeyWrapper } from '../../functions/adapters/crypto/kms-key-wrapper.ts';
+import { tokenContext } from '../../functions/adapters/google/google-calendar-access.ts';
 import { signToken, verifyToken } from '../../functions/domain/links/signed-token.ts';
-import { readLinkKeys } from '../../functions/shared/booking-runtime.ts';
+import { keysValue, linkKeysOf, parseKeysValue, TOKEN_KEY_ID, tokenSealingKey } from '../../functions/shared/keys-secret.ts';
 
 /**
- * The link keys on AWS: links are signed with the secret's AWSCURRENT version and verify with it or
- * the AWSPREVIOUS version (the key rotates every 30 days). Secrets Manager is mocked; the stages
- * are what GetSecretValue answers for each VersionStage.
+ * The keys secret on AWS (`functions/shared/keys-secret.ts`): links are signed with its first link
+ * key and verify with both; refresh tokens are sealed with a key derived from its seed. Secrets
+ * Manager and KMS are mocked; the stages are what GetSecretValue answers for each VersionStage.
  */
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:LinkSigningKey-AbCdEf';
 const CURRENT = 'C'.repeat(64);
@@ -25,40 +32,91 @@ function stages(values: Record<string, string>): void {
 
 const token = (key: string) => signToken({ action: 'rebook', subject: 'intro-1', expiresAt: 4_102_444_800 }, Buffer.from(key));
 const verifies = (keys: readonly Buffer[], key: string) => verifyToken(token(key), keys, 'rebook', new Date('2026-11-24T09:00:00Z')).valid;
+const read = async () => readKeysDocument(new SecretsManagerClient({}), SECRET);
 
-describe('readLinkKeys', () => {
+describe('link keys from the keys secret', () => {
   beforeEach(() => secrets.reset());
 
-  it('after a rotation: signs with AWSCURRENT, verifies with AWSCURRENT and AWSPREVIOUS, in that order', async () => {
-    stages({ AWSCURRENT: CURRENT, AWSPREVIOUS: PREVIOUS });
-    const keys = await readLinkKeys(new SecretsManagerClient({}), SECRET);
+  it('a document: signs with its first link key, verifies with both, in one read', async () => {
+    stages({ AWSCURRENT: keysValue({ seed: PREVIOUS, linkKeys: [CURRENT, PREVIOUS] }), AWSPREVIOUS: 'X'.repeat(64) });
+    const keys = linkKeysOf(await read());
     expect(keys.signingKey.toString()).toBe(CURRENT);
     expect(keys.verificationKeys.map((key) => key.toString())).toEqual([CURRENT, PREVIOUS]);
-    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual(
-      expect.arrayContaining([{ SecretId: SECRET }, { SecretId: SECRET, VersionStage: 'AWSPREVIOUS' }]),
-    );
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: SECRET }]);
     expect(verifies(keys.verificationKeys, CURRENT)).toBe(true);
     expect(verifies(keys.verificationKeys, PREVIOUS)).toBe(true);
     expect(verifies(keys.verificationKeys, 'X'.repeat(64))).toBe(false);
   });
 
-  it('before the first rotation there is no previous version: one key', async () => {
-    stages({ AWSCURRENT: CURRENT });
-    const keys = await readLinkKeys(new SecretsManagerClient({}), SECRET);
-    expect(keys.verificationKeys.map((key) => key.toString())).toEqual([CURRENT]);
-    expect(verifies(keys.verificationKeys, PREVIOUS)).toBe(false);
+  it('the plain value of a stack rotated by the older rotation function: AWSCURRENT signs, AWSPREVIOUS still verifies', async () => {
+    stages({ AWSCURRENT: CURRENT, AWSPREVIOUS: PREVIOUS });
+    const keys = linkKeysOf(await read());
+    expect(keys.signingKey.toString()).toBe(CURRENT);
+    expect(keys.verificationKeys.map((key) => key.toString())).toEqual([CURRENT, PREVIOUS]);
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual(
+      expect.arrayContaining([{ SecretId: SECRET }, { SecretId: SECRET, VersionStage: 'AWSPREVIOUS' }]),
+    );
   });
 
-  it('ignores a previous value that is no key (too short, or the same as the current one)', async () => {
+  it('a plain value never rotated has one key; a previous value that is no key (too short, the same) is left out', async () => {
+    stages({ AWSCURRENT: CURRENT });
+    expect(linkKeysOf(await read()).verificationKeys).toHaveLength(1);
     for (const previous of ['short', CURRENT]) {
       stages({ AWSCURRENT: CURRENT, AWSPREVIOUS: previous });
-      expect((await readLinkKeys(new SecretsManagerClient({}), SECRET)).verificationKeys).toHaveLength(1);
+      expect(linkKeysOf(await read()).verificationKeys).toHaveLength(1);
     }
   });
 
-  it('any other failure is not swallowed', async () => {
+  it('a value that is neither says what is wrong; any other failure is not swallowed', async () => {
+    stages({ AWSCURRENT: '{"seed": "x"}' });
+    await expect(read()).rejects.toThrow(/expected fields \(seed, linkKeys\)/);
+    stages({ AWSCURRENT: 'short' });
+    await expect(read()).rejects.toThrow(/at least 48 letters and digits/);
+    secrets.reset();
     secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
-    await expect(readLinkKeys(new SecretsManagerClient({}), SECRET)).rejects.toThrow('AccessDeniedException');
+    await expect(read()).rejects.toThrow('AccessDeniedException');
+  });
+});
+
+describe('the refresh-token key derived from the seed', () => {
+  const context = tokenContext('ana@example.com');
+
+  it('is 256 bits, the same for the same seed whatever the link keys, and different from them and for another seed', () => {
+    const plain = tokenSealingKey(parseKeysValue(CURRENT));
+    const rotated = tokenSealingKey(parseKeysValue(keysValue({ seed: CURRENT, linkKeys: ['N'.repeat(64), CURRENT] })));
+    expect(plain).toEqual({ id: TOKEN_KEY_ID, key: rotated.key });
+    expect(plain.key).toHaveLength(32);
+    expect(plain.key.equals(Buffer.from(CURRENT).subarray(0, 32))).toBe(false);
+    expect(tokenSealingKey(parseKeysValue(PREVIOUS)).key.equals(plain.key)).toBe(false);
+  });
+
+  it('seals a token that opens for its partner only, with the key id stored', async () => {
+    const key = tokenSealingKey(parseKeysValue(CURRENT));
+    const sealer = new EnvelopeSealer(new AesKeyWrapper(key.id, key.key));
+    const sealed = await sealer.seal('1//refresh-token', context);
+    expect(sealed.keyId).toBe(TOKEN_KEY_ID);
+    expect(JSON.stringify(sealed)).not.toContain('refresh-token');
+    expect(await sealer.open(sealed, context)).toBe('1//refresh-token');
+    await expect(sealer.open(sealed, tokenContext('bob@example.com'))).rejects.toThrow();
+  });
+
+  it('opens a token sealed by the legacy KMS key only while that key is given, and says what to do otherwise', async () => {
+    const kms = mockClient(KMSClient);
+    const legacyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const dataKey = randomBytes(32);
+    // What KMS returned as the wrapped data key is opaque to us; the mock unwraps a marker.
+    kms.on(DecryptCommand).callsFake((input: DecryptCommandInput) => {
+      expect(input).toMatchObject({ KeyId: legacyArn, EncryptionContext: context });
+      return { Plaintext: new Uint8Array(dataKey) };
+    });
+    const legacySealed = { keyId: legacyArn, encryptedKey: Buffer.from('wrapped-by-kms').toString('base64'), ...aesWrappedDataKey(dataKey, '1//old-token', context) };
+    const key = tokenSealingKey(parseKeysValue(CURRENT));
+    const withLegacy = new EnvelopeSealer(new AesKeyWrapper(key.id, key.key), [new KmsKeyWrapper(new KMSClient({}), legacyArn)]);
+    expect(await withLegacy.open(legacySealed, context)).toBe('1//old-token');
+    expect(withLegacy.isSealedWithOlderKey(legacySealed)).toBe(true);
+    const without = new EnvelopeSealer(new AesKeyWrapper(key.id, key.key));
+    await expect(without.open(legacySealed, context)).rejects.toThrow(/legacyTokenKey=true and run npx refer tokens reseal/);
+    kms.restore();
   });
 });
 

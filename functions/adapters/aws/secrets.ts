@@ -1,5 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isPlainKeysValue, parseKeysValue, type KeysDocument } from '../../shared/keys-secret.ts';
 
 /** A secret's string value. Read once per cold start by the caller; never logged. */
 export async function secretString(client: SecretsManagerClient, secretId: string): Promise<string> {
@@ -8,16 +8,22 @@ export async function secretString(client: SecretsManagerClient, secretId: strin
   return SecretString;
 }
 
-/** A JSON secret checked against its schema, with a message that says which secret is wrong. */
-export async function secretJson<T extends z.ZodType>(client: SecretsManagerClient, secretId: string, schema: T): Promise<z.infer<T>> {
-  const text = await secretString(client, secretId);
-  let value: unknown;
+/**
+ * The stack's keys secret as a document (`functions/shared/keys-secret.ts`): one call, or two for
+ * a plain value that may have an `AWSPREVIOUS` link key.
+ */
+export async function readKeysDocument(client: SecretsManagerClient, secretId: string): Promise<KeysDocument> {
+  const current = await secretString(client, secretId);
+  return parseKeysValue(current, isPlainKeysValue(current) ? await previousSecretString(client, secretId) : null);
+}
+
+async function previousSecretString(client: SecretsManagerClient, secretId: string): Promise<string | null> {
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`secret ${secretId} is not JSON`);
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
+    return SecretString ?? null;
+  } catch (error) {
+    // No version carries the label yet (never rotated).
+    if (error instanceof ResourceNotFoundException) return null;
+    throw error;
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`secret ${secretId} does not have the expected fields (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
-  return parsed.data;
 }

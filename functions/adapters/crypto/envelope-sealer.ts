@@ -2,17 +2,34 @@ import { randomBytes } from 'node:crypto';
 import type { SealedSecret, SecretSealer } from '../../domain/security/secret-sealer.ts';
 import { contextBytes, decrypt, encrypt } from './aes-gcm.ts';
 
-/** What wraps and unwraps data keys: AWS KMS, or a local key file. */
+/** What wraps and unwraps data keys: a key from the stack's keys secret, a local key file, or (for older tokens) AWS KMS. */
 export interface KeyWrapper {
+  /** Stored with every sealed secret, so the wrapper that can open it is found again. */
   readonly keyId: string;
   /** A new 256-bit data key, in clear and wrapped. */
   newDataKey(context: Readonly<Record<string, string>>): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
   unwrap(wrapped: Buffer, context: Readonly<Record<string, string>>): Promise<Buffer>;
 }
 
-/** Envelope encryption: each secret under its own data key, the data key under the wrapper's key. */
+/**
+ * Envelope encryption: each secret under its own data key, the data key under the sealing
+ * wrapper's key. Opening picks the wrapper by the sealed secret's `keyId`: the sealing one, or one
+ * of `alsoOpensWith` (keys that sealed older secrets and seal nothing new).
+ */
 export class EnvelopeSealer implements SecretSealer {
-  constructor(private readonly wrapper: KeyWrapper) {}
+  private readonly openers: ReadonlyMap<string, KeyWrapper>;
+
+  constructor(
+    private readonly wrapper: KeyWrapper,
+    alsoOpensWith: readonly KeyWrapper[] = [],
+  ) {
+    this.openers = new Map([...alsoOpensWith, wrapper].map((each) => [each.keyId, each]));
+  }
+
+  /** Whether `sealed` is sealed with an older key than the one that seals now (it opens, but should be sealed again). */
+  isSealedWithOlderKey(sealed: SealedSecret): boolean {
+    return sealed.keyId !== this.wrapper.keyId;
+  }
 
   async seal(plaintext: string, context: Readonly<Record<string, string>>): Promise<SealedSecret> {
     const dataKey = await this.wrapper.newDataKey(context);
@@ -31,7 +48,13 @@ export class EnvelopeSealer implements SecretSealer {
   }
 
   async open(sealed: SealedSecret, context: Readonly<Record<string, string>>): Promise<string> {
-    const key = await this.wrapper.unwrap(Buffer.from(sealed.encryptedKey, 'base64'), context);
+    const opener = this.openers.get(sealed.keyId);
+    if (!opener) {
+      throw new Error(
+        `this secret is sealed with key ${sealed.keyId}, which this deployment does not have: deploy with -c legacyTokenKey=true and run npx refer tokens reseal (docs/deploy.md, "Upgrading"), or have the partner connect their calendar again`,
+      );
+    }
+    const key = await opener.unwrap(Buffer.from(sealed.encryptedKey, 'base64'), context);
     try {
       const plaintext = decrypt(
         key,
@@ -45,12 +68,13 @@ export class EnvelopeSealer implements SecretSealer {
   }
 }
 
-/** Local mode: the data keys are wrapped with AES-256-GCM under a key kept in a local file. */
-export class LocalKeyWrapper implements KeyWrapper {
-  readonly keyId = 'local';
-
-  constructor(private readonly masterKey: Buffer) {
-    if (masterKey.length !== 32) throw new Error('the local token key must be 32 bytes');
+/** Data keys wrapped with AES-256-GCM under a 256-bit key held by this process (from the keys secret, or a local key file). */
+export class AesKeyWrapper implements KeyWrapper {
+  constructor(
+    readonly keyId: string,
+    private readonly masterKey: Buffer,
+  ) {
+    if (masterKey.length !== 32) throw new Error('a token wrapping key must be 32 bytes');
   }
 
   newDataKey(context: Readonly<Record<string, string>>): Promise<{ plaintext: Buffer; wrapped: Buffer }> {
@@ -64,5 +88,12 @@ export class LocalKeyWrapper implements KeyWrapper {
     const tag = wrapped.subarray(12, 28);
     const ciphertext = wrapped.subarray(28);
     return Promise.resolve(decrypt(this.masterKey, { iv, tag, ciphertext }, contextBytes(context)));
+  }
+}
+
+/** Local mode: the data keys are wrapped under a key kept in a local file (`.data/keys`). */
+export class LocalKeyWrapper extends AesKeyWrapper {
+  constructor(masterKey: Buffer) {
+    super('local', masterKey);
   }
 }

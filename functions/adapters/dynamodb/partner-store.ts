@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { BookingPartners } from '../../domain/booking/booking-ports.ts';
 import type { PartnerDirectory } from '../../domain/capture/ports.ts';
 import type { CalendarConnection, Partner, StoredBookingPreferences } from '../../domain/partners/partner.ts';
+import type { SealedSecret } from '../../domain/security/secret-sealer.ts';
 import type { DynamoConnection } from './document-client.ts';
 import { collections, keys } from './keys.ts';
 import { partnerFromItem } from './items.ts';
@@ -65,6 +66,29 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
           ConditionExpression: 'calendar.generation = :generation AND calendar.#status = :connected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':disconnected': 'disconnected', ':connected': 'connected', ':at': at.toISOString(), ':reason': reason.slice(0, 200), ':generation': generation },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces the sealed refresh token of the partner's connection `generation` (the same token
+   * sealed with another key). A newer connection (the partner reconnected meanwhile) is left as it
+   * is: false.
+   */
+  async resealRefreshToken(email: string, generation: number, refreshToken: SealedSecret): Promise<boolean> {
+    try {
+      await this.connection.client.send(
+        new UpdateCommand({
+          TableName: this.connection.tableName,
+          Key: keys.partner(email),
+          UpdateExpression: 'SET calendar.refreshToken = :token',
+          ConditionExpression: 'calendar.generation = :generation',
+          ExpressionAttributeValues: { ':token': refreshToken, ':generation': generation },
         }),
       );
       return true;

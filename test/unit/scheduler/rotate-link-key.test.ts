@@ -20,6 +20,7 @@ import {
   RotationError,
 } from '../../../functions/handlers/rotate-link-key.ts';
 import { signToken, verifyToken } from '../../../functions/domain/links/signed-token.ts';
+import { keysValue, linkKeysOf, parseKeysValue, tokenSealingKey } from '../../../functions/shared/keys-secret.ts';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:RefereLinkSigningKey-AbCdEf';
 const OLD = 'v-old';
@@ -97,20 +98,44 @@ beforeEach(() => {
   secret.startRotation(NEW);
 });
 
-describe('rotation of the link-signing key', () => {
-  it('createSecret puts a new random key as AWSPENDING, once', async () => {
+/** The keys document a version holds (a plain value is the generated string of a stack never rotated since it held every key). */
+const documentOf = (versionId: string) => parseKeysValue(secret.values.get(versionId) as string);
+const OAUTH = { client_id: '1234-abc.apps.googleusercontent.com', client_secret: 'GOCSPX-test' };
+
+describe('rotation of the link-signing key in the keys secret', () => {
+  it('createSecret puts, as AWSPENDING, the document with a new random link key first and the current one kept, once', async () => {
     await step('createSecret');
-    const pending = secret.values.get(NEW) as string;
     expect(secret.stages.get(NEW)).toEqual(['AWSPENDING']);
-    expect(pending).toMatch(/^[A-Za-z0-9]+$/);
-    expect(pending).toHaveLength(LINK_KEY_LENGTH);
-    expect(pending).not.toBe(OLD_KEY);
+    const pending = documentOf(NEW);
+    const [newKey, kept] = pending.linkKeys;
+    expect(newKey).toMatch(/^[A-Za-z0-9]+$/);
+    expect(newKey).toHaveLength(LINK_KEY_LENGTH);
+    expect(newKey).not.toBe(OLD_KEY);
+    expect(kept).toBe(OLD_KEY);
+    // The generated value stays the seed: the token key it derives does not change.
+    expect(pending.seed).toBe(OLD_KEY);
+    expect(tokenSealingKey(pending).key.equals(tokenSealingKey(parseKeysValue(OLD_KEY)).key)).toBe(true);
     expect(secrets).toHaveReceivedCommandWith(PutSecretValueCommand, { SecretId: SECRET, ClientRequestToken: NEW, VersionStages: ['AWSPENDING'] });
 
+    const written = secret.values.get(NEW);
     await step('createSecret'); // a retried step
     expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(1);
-    expect(secret.values.get(NEW)).toBe(pending);
+    expect(secret.values.get(NEW)).toBe(written);
     expect(secret.stages.get(OLD)).toEqual(['AWSCURRENT']);
+  });
+
+  it('keeps the Google credentials the operator put in the secret', async () => {
+    secret.values.set(OLD, keysValue({ seed: OLD_KEY, linkKeys: [OLD_KEY], googleOAuthClient: OAUTH }));
+    for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(name);
+    expect(documentOf(NEW)).toMatchObject({ seed: OLD_KEY, googleOAuthClient: OAUTH, linkKeys: [expect.any(String), OLD_KEY] });
+  });
+
+  it('never rotates over a value that is not a keys document (its seed seals the refresh tokens)', async () => {
+    secret.values.set(OLD, '{"not": "keys"}');
+    await expect(step('createSecret')).rejects.toThrow(/not a keys document/);
+    secret.values.set(OLD, 'short');
+    await expect(step('createSecret')).rejects.toThrow(RotationError);
+    expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
 
   it('setSecret changes nothing anywhere', async () => {
@@ -122,22 +147,34 @@ describe('rotation of the link-signing key', () => {
     expect(secrets.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
   });
 
-  it('testSecret accepts a usable new key and refuses a weak or unchanged one', async () => {
+  it('testSecret accepts a usable new key and refuses a weak or unchanged one, a dropped previous key or any other change', async () => {
     await step('createSecret');
     await step('testSecret');
     await step('testSecret');
+    const fresh = 'N'.repeat(64);
 
     secret.values.set(NEW, 'short1');
-    await expect(step('testSecret')).rejects.toThrow(/not usable/);
-    secret.values.set(NEW, `${'a'.repeat(60)}!!!!`);
     await expect(step('testSecret')).rejects.toThrow(RotationError);
-    secret.values.set(NEW, OLD_KEY);
+    secret.values.set(NEW, keysValue({ seed: OLD_KEY, linkKeys: [OLD_KEY, OLD_KEY] }));
     await expect(step('testSecret')).rejects.toThrow(/current key/);
+    secret.values.set(NEW, keysValue({ seed: OLD_KEY, linkKeys: [fresh] }));
+    await expect(step('testSecret')).rejects.toThrow(/previous one/);
+    secret.values.set(NEW, keysValue({ seed: 'S'.repeat(64), linkKeys: [fresh, OLD_KEY] }));
+    await expect(step('testSecret')).rejects.toThrow(/changes more than the link key/);
+    secret.values.set(NEW, keysValue({ seed: OLD_KEY, linkKeys: [fresh, OLD_KEY] }));
+    await step('testSecret');
   });
 
-  it('finishSecret makes the new key current and the old one previous, once', async () => {
+  it('finishSecret makes the new value current, once, unless the current value changed since it was created', async () => {
     await step('createSecret');
     await step('testSecret');
+    // `refer google set` between testSecret and finishSecret: the pending value would drop the client.
+    const current = secret.values.get(OLD) as string;
+    secret.values.set(OLD, keysValue({ seed: OLD_KEY, linkKeys: [OLD_KEY], googleOAuthClient: OAUTH }));
+    await expect(step('finishSecret')).rejects.toThrow(/changes more than the link key/);
+    expect(secrets.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    secret.values.set(OLD, current);
+
     await step('finishSecret');
     expect(secret.stages.get(NEW)).toEqual(['AWSPENDING', 'AWSCURRENT']);
     expect(secret.stages.get(OLD)).toEqual(['AWSPREVIOUS']);
@@ -153,30 +190,30 @@ describe('rotation of the link-signing key', () => {
     expect(secret.stages.get(OLD)).toEqual(['AWSPREVIOUS']);
   });
 
-  it('a whole rotation with every step run twice ends like one: a link signed before still verifies with AWSPREVIOUS', async () => {
+  it('a whole rotation with every step run twice ends like one: a link signed before still verifies with the kept key', async () => {
     const link = signToken({ action: 'rebook', subject: 'intro-1', expiresAt: 2_000_000_000 }, Buffer.from(OLD_KEY));
     for (const name of ['createSecret', 'createSecret', 'setSecret', 'setSecret', 'testSecret', 'testSecret', 'finishSecret', 'finishSecret']) {
       await step(name);
     }
-    const current = secret.values.get(secret.versionWith('AWSCURRENT') as string) as string;
-    const previous = secret.values.get(secret.versionWith('AWSPREVIOUS') as string) as string;
-    expect(current).not.toBe(OLD_KEY);
-    expect(previous).toBe(OLD_KEY);
+    const keys = linkKeysOf(documentOf(secret.versionWith('AWSCURRENT') as string));
+    expect(keys.signingKey.toString()).not.toBe(OLD_KEY);
     const now = new Date('2026-01-01T00:00:00Z');
-    expect(verifyToken(link, Buffer.from(current), 'rebook', now).valid).toBe(false);
-    expect(verifyToken(link, Buffer.from(previous), 'rebook', now).valid).toBe(true);
+    expect(verifyToken(link, keys.signingKey, 'rebook', now).valid).toBe(false);
+    expect(verifyToken(link, keys.verificationKeys, 'rebook', now).valid).toBe(true);
     expect(secrets.commandCalls(PutSecretValueCommand)).toHaveLength(1);
     expect(secrets.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(1);
   });
 
-  it('the next rotation replaces the previous key and keeps the one it replaces as previous', async () => {
+  it('the next rotation drops the oldest key, keeps the one it replaces, and never changes the seed', async () => {
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(name);
+    const first = documentOf(NEW).linkKeys[0];
     const second = 'v-newer';
     secret.startRotation(second);
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(name, second);
     expect(secret.versionWith('AWSCURRENT')).toBe(second);
-    expect(secret.versionWith('AWSPREVIOUS')).toBe(NEW);
-    expect(secret.stages.get(OLD)).toEqual([]);
+    const document = documentOf(second);
+    expect(document.linkKeys).toEqual([expect.not.stringMatching(first), first]);
+    expect(document.seed).toBe(OLD_KEY);
   });
 
   it('refuses to act without rotation enabled, on an unknown version, or on one not staged AWSPENDING', async () => {
