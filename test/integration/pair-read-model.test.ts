@@ -176,6 +176,20 @@ describe('the pair read model', () => {
     await h.drain();
   });
 
+  it('gets the item of an introduction whose stream records were lost from the daily sweep', async () => {
+    const ana = await partner('Ana', 'Dahl');
+    const victor = await partner('Victor', 'Holm');
+    h.clock.set(new Date('2026-11-02T09:00:00Z'));
+    const pair = await pairOf(ana, victor);
+    h.clock.set(new Date('2026-11-03T09:00:00Z'));
+    const lost = await h.introduce({ from: ana, to: [victor, prospect('Ines')] }, { drain: false });
+    expect(await h.loseStreamRecords()).toBeGreaterThan(0);
+    expect((await views.readPairView(pair.id, SINCE))?.introductions).toEqual([]);
+    await h.run({ kind: 'sweep' }, '2026-11-03T09:10:00Z', { drain: false });
+    expect((await views.readPairView(pair.id, SINCE))?.introductions.map((intro) => [intro.id, intro.receiver])).toEqual([[lost.id, victor.email]]);
+    await h.drain();
+  });
+
   it('shows a partner’s new name in the next check-in', async () => {
     const ana = await partner('Ana', 'Vale');
     const victor = await partner('Victor', 'Penn');

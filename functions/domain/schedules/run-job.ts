@@ -5,6 +5,7 @@ import { armSchedules, reconcileIntroduction } from '../followup/reconcile.ts';
 import { runClose, runNudge, runOutcome, runUpdate } from '../followup/question-jobs.ts';
 import { runGroupDigest, runOneToOne, runWeekly } from '../pairs/pair-jobs.ts';
 import { armPairSchedules, GROUP_DIGEST_CRON } from '../pairs/pair-setup.ts';
+import { keepPairViewsUpToDate, REBUILT_STAMP } from '../pairs/pair-view.ts';
 import type { Introduction } from '../introductions/introduction.ts';
 import type { Job } from './jobs.ts';
 import { scheduleName } from './scheduler-port.ts';
@@ -54,6 +55,8 @@ export async function sweep(at: Date, dependencies: FollowThroughDependencies): 
     // Never reconciled (its stream record was lost): derive its follow-ups now.
     if (!listed.followUp) await reconcileIntroduction(listed.id, dependencies);
     const introduction = (await dependencies.store.getIntroduction(listed.id)) ?? listed;
+    // Its item in a pair's read model is missing too; written only where missing (any stream record wins over it).
+    if (!listed.followUp) await keepPairViewsUpToDate(null, introduction, REBUILT_STAMP, dependencies.pairViews);
     const state = introduction.followUp ?? EMPTY_FOLLOW_UP;
     const due = nextDueAt(state);
     if (due && new Date(due) <= at) {
