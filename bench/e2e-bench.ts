@@ -41,7 +41,7 @@ export async function measureEndToEnd(introductions: number): Promise<EndToEndFi
 
 export function endToEndMetrics(figures: EndToEndFigures): Metric[] {
   const per = figures.introductions;
-  const detail = `${per} introductions sent over SMTP to local mode, 5 a second; from the SMTP server's acceptance (capture runs before it answers) to the meeting_booked event on the loopback Google Calendar; ${(figures.dynamo.requests / per).toFixed(1)} DynamoDB requests per introduction (${describeOperations(figures.dynamo.byOperation, per)})`;
+  const detail = `${per} introductions sent over SMTP to local mode, 5 a second; from the SMTP server's acceptance (capture runs before it answers) to the meeting_booked event on the loopback Google Calendar; ${(figures.dynamo.requests / per).toFixed(1)} DynamoDB requests per introduction (${describeOperations(figures.dynamo.byOperation, per)}), ${(figures.dynamo.writeUnits / per).toFixed(1)} write and ${(figures.dynamo.readUnits / per).toFixed(1)} read units, ${(figures.storedBytesPerIntro / 1024).toFixed(1)} KB in the table once booked`;
   return [
     { metric: 'e2e_ms_p50', value: Math.round(percentile(figures.latencies, 50)), unit: 'ms', detail },
     { metric: 'e2e_ms_p95', value: Math.round(percentile(figures.latencies, 95)), unit: 'ms', detail: `nearest-rank p95 of the same ${per} introductions; max ${Math.round(Math.max(...figures.latencies))} ms` },
