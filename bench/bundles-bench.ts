@@ -17,6 +17,8 @@ export interface FunctionBundle {
 /** What the synthesized stack holds that costs money by existing, and each function's memory. */
 export interface StackFigures {
   readonly alarms: number;
+  /** Metrics the alarms read (what CloudWatch bills alarms by: one per metric, a math expression's each). */
+  readonly alarmMetrics: number;
   readonly kmsKeys: number;
   readonly secrets: number;
   readonly memoryMb: Readonly<Record<string, number>>;

@@ -1,5 +1,6 @@
 import type { StackFigures } from './bundles-bench.ts';
-import { addUsage, costOf, cpuStretch, describeBreakdown, dollars, gbSeconds, inboundChunks, scaleUsage, type Usage } from './cost-model.ts';
+import { FUNCTION_ERRORS_METRIC, METRIC_NAMES } from '../functions/shared/business-metrics.ts';
+import { addUsage, costOf, cpuStretch, describeBreakdown, dollars, gbSeconds, inboundChunks, publishedHours, scaleUsage, type Usage } from './cost-model.ts';
 import type { EndToEndFigures } from './e2e-bench.ts';
 import { PRICES_READ_ON } from './prices.ts';
 import type { Metric } from './report.ts';
@@ -40,6 +41,12 @@ export const ASSUMED = {
   weeksPerMonth: 52 / 12,
   sweepsPerMonth: 30,
   rotationInvocationsPerMonth: 4,
+  /**
+   * Occasions a month on which a failure is counted (a declined or unbookable introduction, an
+   * error that is retried): each is billed as one hour of a `Failures` metric and one of the
+   * `FunctionErrors` metric. A healthy month has few.
+   */
+  failuresPerMonth: 5,
 } as const;
 
 export interface CostInputs {
@@ -92,8 +99,8 @@ export function introductionUsage(inputs: CostInputs): Usage {
       s3Gets: 1,
       s3GbMonths: (e2e.rawBytesPerIntro / GB) * ASSUMED.rawMailMonthsKept,
       schedulerInvocations: ASSUMED.lifecycle.scheduledJobs,
-      // The refresh token is unsealed once per booking (secrets are read at each cold start, in `invocation`).
-      kmsRequests: 1,
+      // The refresh token is unsealed in the function with the keys secret's token key (no KMS
+      // request); the secret is read at each cold start, in `invocation`.
     },
   );
 }
@@ -109,9 +116,29 @@ export function sesUsage(inputs: CostInputs): Usage {
   });
 }
 
-/** What the stack costs each month by existing: keys, secrets, alarms. */
+/** What the stack costs each month by existing: keys, secrets, alarms (per metric they read). */
 export function fixedMonthlyUsage(stack: StackFigures): Usage {
-  return addUsage({ kmsKeyMonths: stack.kmsKeys, secretMonths: stack.secrets, alarmMonths: stack.alarms });
+  return addUsage({ kmsKeyMonths: stack.kmsKeys, secretMonths: stack.secrets, alarmMonths: stack.alarmMetrics });
+}
+
+/**
+ * The custom metrics a month publishes, by name, with the occasions each is published on: the
+ * business metrics of `functions/shared/business-metrics.ts` (one `service` dimension for the whole
+ * stack; `Failures` one metric per `reason` that occurs) and `FunctionErrors`, the log metric
+ * filters' count. Each is billed for the hours it is published in (`publishedHours`).
+ */
+export function customMetricOccasions(introductions: number, emailsSent: number): Readonly<Record<string, number>> {
+  return {
+    [METRIC_NAMES.introductionsCaptured]: introductions,
+    [METRIC_NAMES.introductionsBooked]: introductions,
+    [METRIC_NAMES.emailsSent]: emailsSent,
+    [METRIC_NAMES.failures]: ASSUMED.failuresPerMonth,
+    [FUNCTION_ERRORS_METRIC]: ASSUMED.failuresPerMonth,
+  };
+}
+
+function customMetricUsage(occasions: Readonly<Record<string, number>>): Usage {
+  return addUsage({ customMetricHours: Object.values(occasions).reduce((sum, each) => sum + publishedHours(each), 0) });
 }
 
 /** A group of 12 partners in 6 pairs making 100 introductions a month, in its own deployment. */
@@ -119,8 +146,11 @@ export function groupMonthUsage(inputs: CostInputs): { recurring: Usage; fixed: 
   const pairWeeks = 6 * ASSUMED.weeksPerMonth;
   const weekly = inputs.weekly;
   const jobsRuns = pairWeeks + 1 + 6 + ASSUMED.sweepsPerMonth;
+  const introductions = scaleUsage(introductionUsage(inputs), 100);
+  const emailsSent = introductions.sesOutboundMessages + weekly.emails * pairWeeks + 12;
   const recurring = addUsage(
-    scaleUsage(introductionUsage(inputs), 100),
+    introductions,
+    customMetricUsage(customMetricOccasions(100, emailsSent)),
     // The weekly bench's time per pair is its CPU (pairs run 16 at a time on two cores).
     invocation(inputs, 'jobs', { cpuMs: weekly.runMs, waitMs: weekly.tally.requests * ASSUMED.waitMs.dynamo + weekly.emails * ASSUMED.waitMs.ses }, pairWeeks),
     invocation(inputs, 'jobs', { cpuMs: 0, waitMs: ASSUMED.otherInvocationMs }, 1 + 6 + ASSUMED.sweepsPerMonth),
@@ -128,11 +158,11 @@ export function groupMonthUsage(inputs: CostInputs): { recurring: Usage; fixed: 
     {
       dynamoReadUnits: weekly.tally.readUnits * pairWeeks,
       dynamoWriteUnits: weekly.tally.writeUnits * pairWeeks,
-      sesOutboundMessages: weekly.emails * pairWeeks + 12,
+      sesOutboundMessages: emailsSent - introductions.sesOutboundMessages,
       sesOutboundGb: ((weekly.emails * pairWeeks + 12) * weekly.emailBytes) / GB,
       schedulerInvocations: jobsRuns,
-      // Each rotation step describes the secret and reads or writes a version of it.
-      secretsApiCalls: 2 * ASSUMED.rotationInvocationsPerMonth,
+      // Each rotation step describes the secret and reads or writes up to two versions of it.
+      secretsApiCalls: 3 * ASSUMED.rotationInvocationsPerMonth,
     },
   );
   return { recurring, fixed: fixedMonthlyUsage(inputs.stack) };
@@ -160,7 +190,7 @@ export function costMetrics(inputs: CostInputs): Metric[] {
       metric: 'cost_usd_per_month_group12',
       value: significant(recurring.total + fixed.total, 3),
       unit: 'USD/month',
-      detail: `usage ${significant(recurring.total, 3)} (${describeBreakdown(recurring.byService)}) + the stack existing ${significant(fixed.total, 3)} (${inputs.stack.kmsKeys} KMS key, ${inputs.stack.secrets} secrets, ${inputs.stack.alarms} alarms); ${source}`,
+      detail: `usage ${significant(recurring.total, 3)} (${describeBreakdown(recurring.byService)}; CloudWatch custom metrics ${Math.round(group.recurring.customMetricHours)} metric-hours, each occasion alone in its hour) + the stack existing ${significant(fixed.total, 3)} (${inputs.stack.kmsKeys} KMS keys, ${inputs.stack.secrets} secrets, ${inputs.stack.alarms} alarms reading ${inputs.stack.alarmMetrics} metrics); ${source}`,
     },
   ];
 }

@@ -21,7 +21,10 @@ export interface Usage {
   readonly kmsKeyMonths: number;
   readonly secretsApiCalls: number;
   readonly secretMonths: number;
+  /** Alarm metrics times months: an alarm is billed per metric it reads. */
   readonly alarmMonths: number;
+  /** Hours in which each custom metric was published, summed over the metrics. */
+  readonly customMetricHours: number;
   readonly logsGb: number;
 }
 
@@ -44,6 +47,7 @@ export const NO_USAGE: Usage = {
   secretsApiCalls: 0,
   secretMonths: 0,
   alarmMonths: 0,
+  customMetricHours: 0,
   logsGb: 0,
 };
 
@@ -78,9 +82,20 @@ export function costOf(usage: Usage, prices: Prices = PRICES): { total: number; 
     scheduler: usage.schedulerInvocations * prices.scheduler.perInvocation,
     kms: usage.kmsRequests * prices.kms.perRequest + usage.kmsKeyMonths * prices.kms.perKeyMonth,
     secretsManager: usage.secretsApiCalls * prices.secretsManager.perApiCall + usage.secretMonths * prices.secretsManager.perSecretMonth,
-    cloudwatch: usage.alarmMonths * prices.cloudwatch.perAlarmMonth + usage.logsGb * prices.cloudwatch.perGbLogsIngested,
+    cloudwatch:
+      usage.alarmMonths * prices.cloudwatch.perAlarmMonth +
+      (usage.customMetricHours / prices.cloudwatch.hoursPerMonth) * prices.cloudwatch.perCustomMetricMonth +
+      usage.logsGb * prices.cloudwatch.perGbLogsIngested,
   };
   return { total: Object.values(byService).reduce((sum, value) => sum + value, 0), byService };
+}
+
+/**
+ * Hours of a month in which a custom metric published on `events` occasions is billed: at most
+ * one hour per occasion (each alone in its hour, the most it can cost) and at most every hour.
+ */
+export function publishedHours(events: number, prices: Prices = PRICES): number {
+  return Math.min(Math.max(0, events), prices.cloudwatch.hoursPerMonth);
 }
 
 /** SES bills an incoming message per started 256 KB chunk. */

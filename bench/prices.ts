@@ -53,8 +53,19 @@ export const PRICES = {
     perApiCall: 0.05 / 10_000,
   },
   cloudwatch: {
-    /** Standard-resolution alarm on one metric, per month. */
+    /**
+     * Standard-resolution alarm, per metric it reads, per month: an alarm on a metric math
+     * expression costs this for each metric in it.
+     */
     perAlarmMonth: 0.1,
+    /**
+     * Custom metric (first 10,000), per month; prorated by the hour, and billed only for the
+     * hours in which it is published. Each distinct metric name and set of dimension values is one
+     * metric: the functions' embedded-metric-format metrics and metric filters' metrics alike.
+     */
+    perCustomMetricMonth: 0.3,
+    /** Hours a custom metric is prorated over (AWS bills 730 hours as a month). */
+    hoursPerMonth: 730,
     /** Logs ingested, per GB (standard log class). */
     perGbLogsIngested: 0.5,
   },

@@ -39,7 +39,8 @@ const bundlesOf = (directory: string, stack: string) => {
 // What the stack costs by merely existing, and each function's memory: for the cost model.
 interface Resource {
   Type: string;
-  Properties?: { MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } };
+  // An alarm on a metric math expression lists its metrics (`Metrics`); an alarm on one metric names it.
+  Properties?: { MemorySize?: number; Environment?: { Variables?: Record<string, unknown> }; Metrics?: { MetricStat?: unknown }[] };
   Metadata?: Record<string, string>;
 }
 const template = JSON.parse(readFileSync(join(outdir, 'refer', 'Refer.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
@@ -54,11 +55,18 @@ const secretReads = Object.fromEntries(
     Object.entries(resource.Properties?.Environment?.Variables ?? {}).filter(([name, value]) => name.endsWith('SECRET_ARN') && value !== '').length,
   ]),
 );
+const alarmMetrics = resources
+  .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+  .map((resource) => {
+    const metrics = resource.Properties?.Metrics;
+    return metrics ? metrics.filter((metric) => metric.MetricStat !== undefined).length : 1;
+  })
+  .reduce((sum, each) => sum + each, 0);
 const [yardstick] = bundlesOf('yardstick', 'Yardstick');
 process.stdout.write(
   `${JSON.stringify({
     functions: bundlesOf('refer', 'Refer'),
     yardstick: yardstick?.file,
-    stack: { alarms: count('AWS::CloudWatch::Alarm'), kmsKeys: count('AWS::KMS::Key'), secrets: count('AWS::SecretsManager::Secret'), memoryMb, secretReads },
+    stack: { alarms: count('AWS::CloudWatch::Alarm'), alarmMetrics, kmsKeys: count('AWS::KMS::Key'), secrets: count('AWS::SecretsManager::Secret'), memoryMb, secretReads },
   })}\n`,
 );

@@ -5,6 +5,12 @@ import type { MailSender } from '../domain/outbound/outbound-email.ts';
 /** CloudWatch namespace of the business metrics (embedded metric format in the functions' logs). */
 export const METRICS_NAMESPACE = 'Refer';
 
+/**
+ * The metric the stack's log metric filters add to for every error a function logs (no
+ * dimensions: one metric for the whole stack; see `lib/constructs/operator-alerts.ts`).
+ */
+export const FUNCTION_ERRORS_METRIC = 'FunctionErrors';
+
 /** Metric names as they appear in CloudWatch. */
 export const METRIC_NAMES = {
   introductionsCaptured: 'IntroductionsCaptured',

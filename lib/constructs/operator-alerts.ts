@@ -7,7 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../functions/shared/business-metrics.ts';
+import { FUNCTION_ERRORS_METRIC, METRICS_NAMESPACE } from '../../functions/shared/business-metrics.ts';
+
+export { FUNCTION_ERRORS_METRIC };
 
 /** Props for `OperatorAlerts`. */
 export interface OperatorAlertsProps {
@@ -18,8 +20,6 @@ export interface OperatorAlertsProps {
 /** The period every alarm here looks at; each fires on the first bad period. */
 export const ALARM_PERIOD = Duration.minutes(5);
 
-/** The custom metric every function's log adds to when it reports an error (no dimensions: one metric for the stack). */
-export const FUNCTION_ERRORS_METRIC = 'FunctionErrors';
 
 /**
  * What counts as a function error in a function's log (a CloudWatch Logs filter pattern, any of

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ASSUMED, costMetrics, fixedMonthlyUsage, groupMonthUsage, introductionUsage, type CostInputs } from '../../../bench/cost-bench.ts';
-import { addUsage, costOf, cpuStretch, gbSeconds, inboundChunks, NO_USAGE, scaleUsage } from '../../../bench/cost-model.ts';
+import { ASSUMED, costMetrics, customMetricOccasions, fixedMonthlyUsage, groupMonthUsage, introductionUsage, type CostInputs } from '../../../bench/cost-bench.ts';
+import { addUsage, costOf, cpuStretch, gbSeconds, inboundChunks, NO_USAGE, publishedHours, scaleUsage } from '../../../bench/cost-model.ts';
+import { FUNCTION_ERRORS_METRIC, METRIC_NAMES } from '../../../functions/shared/business-metrics.ts';
 import { capacityUnits, describeOperations, dynamoItemBytes } from '../../../bench/dynamo-meter.ts';
 import { PRICES } from '../../../bench/prices.ts';
 import { goalOf, jsonLine, table, verdictOf } from '../../../bench/report.ts';
@@ -147,9 +148,11 @@ describe('bench cost scenarios', () => {
       ['link_key_rotation', 200],
     ]),
     stack: {
-      alarms: 10,
-      kmsKeys: 2,
-      secrets: 2,
+      alarms: 2,
+      // One alarm on a metric math expression over two metrics would read two: billed per metric.
+      alarmMetrics: 3,
+      kmsKeys: 0,
+      secrets: 1,
       memoryMb: { capture: 512, booking: 512, jobs: 512, web: 512, link_key_rotation: 256 },
       secretReads: { capture: 0, booking: 1, jobs: 1, web: 1, link_key_rotation: 0 },
     },
@@ -190,12 +193,27 @@ describe('bench cost scenarios', () => {
     expect(Number(rest)).toBeCloseTo(costOf(scaleUsage(introductionUsage(inputs), 1000)).total - (receiving + sending), 2);
   });
 
-  it('prices the stack existing by its keys, secrets and alarms, apart from what the group uses', () => {
-    expect(costOf(fixedMonthlyUsage(inputs.stack)).total).toBeCloseTo(2 * 1 + 2 * 0.4 + 10 * 0.1, 9);
+  it('prices the stack existing by its keys, secrets and the metrics its alarms read, apart from what the group uses', () => {
+    expect(costOf(fixedMonthlyUsage(inputs.stack)).total).toBeCloseTo(0 * 1 + 1 * 0.4 + 3 * 0.1, 9);
+    expect(costOf(fixedMonthlyUsage({ ...inputs.stack, kmsKeys: 2, secrets: 2, alarmMetrics: 10 })).total).toBeCloseTo(2 * 1 + 2 * 0.4 + 10 * 0.1, 9);
     const { recurring, fixed } = groupMonthUsage(inputs);
     expect(fixed).toEqual(fixedMonthlyUsage(inputs.stack));
     // 100 introductions a month, plus 6 pairs' weekly emails and the digest to 12.
     expect(recurring.sesInboundMessages).toBe(100);
     expect(recurring.sesOutboundMessages).toBeCloseTo(100 * (1 + ASSUMED.lifecycle.emails) + 2 * 6 * ASSUMED.weeksPerMonth + 12, 9);
+  });
+
+  it('bills each custom metric the code publishes for the hours it is published in, each occasion alone in its hour at most', () => {
+    expect(publishedHours(0)).toBe(0);
+    expect(publishedHours(100)).toBe(100);
+    expect(publishedHours(5000)).toBe(PRICES.cloudwatch.hoursPerMonth);
+    const occasions = customMetricOccasions(100, 450);
+    // Every business metric the functions publish and the log filters' errors metric are priced.
+    expect(Object.keys(occasions).sort()).toEqual([...Object.values(METRIC_NAMES), FUNCTION_ERRORS_METRIC].sort());
+    const { recurring } = groupMonthUsage(inputs);
+    const emails = recurring.sesOutboundMessages;
+    expect(recurring.customMetricHours).toBeCloseTo(100 + 100 + emails + 2 * ASSUMED.failuresPerMonth, 9);
+    // $0.30 a metric-month, prorated over 730 hours.
+    expect(costOf({ ...NO_USAGE, customMetricHours: 730 }).total).toBeCloseTo(0.3, 9);
   });
 });
