@@ -190,7 +190,7 @@ describe('the pair read model', () => {
     await h.drain();
   });
 
-  it('shows a partner’s new name in the next check-in', async () => {
+  it('shows a partner’s new name in the next check-in, none once a partner is removed, and again once they are back', async () => {
     const ana = await partner('Ana', 'Vale');
     const victor = await partner('Victor', 'Penn');
     h.clock.set(new Date('2026-11-02T09:00:00Z'));
@@ -200,6 +200,12 @@ describe('the pair read model', () => {
     await h.run({ kind: 'weekly', pairId: pair.id }, '2026-11-16T08:00:00Z');
     const latest = h.mail.emails({ purpose: 'weekly_check_in', to: ana.email }).at(-1);
     expect(latest?.email.subject).toMatch(/^Ana and Vic — your week/);
+    // A removed partner's pair gets no more check-ins.
+    expect(await new DynamoPartnerStore(h.booking.connection).removePartner(victor.email)).toBe(true);
+    expect(await h.run({ kind: 'weekly', pairId: pair.id }, '2026-11-23T08:00:00Z')).toEqual(['not_found']);
+    // Added back: the check-ins resume.
+    await new DynamoPartnerStore(h.booking.connection).savePartner({ email: victor.email, name: 'Victor Penn', timeZone: 'Europe/London', createdAt: '2026-11-24T00:00:00Z' });
+    expect(await h.run({ kind: 'weekly', pairId: pair.id }, '2026-11-30T08:00:00Z')).toEqual(['sent', 'sent']);
   });
 });
 

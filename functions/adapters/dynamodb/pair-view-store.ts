@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { INTRODUCTION_STATUSES } from '../../domain/introductions/status.ts';
 import type { EmailThread, OutboundEmail } from '../../domain/outbound/outbound-email.ts';
@@ -92,11 +92,22 @@ export class DynamoPairViewStore implements PairViewStore {
   }
 
   async refreshProfile(profile: PartnerProfile): Promise<void> {
+    for (const id of await this.pairIdsOf(profile.email)) await this.putProfile(id, profile);
+  }
+
+  /** The pairs a partner belongs to, from their links (kept when the partner is removed). */
+  private async pairIdsOf(email: string): Promise<string[]> {
     const links = await queryAll(this.connection, {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.partner(profile.email).pk, ':prefix': 'PAIR#' },
+      ExpressionAttributeValues: { ':pk': keys.partner(email).pk, ':prefix': 'PAIR#' },
     });
-    for (const link of links) await this.putProfile(String(link.pairId), profile);
+    return links.map((link) => String(link.pairId));
+  }
+
+  async removeProfile(email: string): Promise<void> {
+    for (const id of await this.pairIdsOf(email)) {
+      await this.connection.client.send(new DeleteCommand({ TableName: this.connection.tableName, Key: keys.pairProfile(id, email) }));
+    }
   }
 
   async markBuilt(pairIdValue: string, at: Date): Promise<void> {

@@ -86,6 +86,8 @@ export interface PairViewStore {
   putProfile(pairIdValue: string, profile: PartnerProfile): Promise<void>;
   /** The partner's profile copy in every pair they belong to (their name or time zone changed). */
   refreshProfile(profile: PartnerProfile): Promise<void>;
+  /** The partner was removed: their pairs' check-ins stop (no profile, no check-in). */
+  removeProfile(email: string): Promise<void>;
   /** The model of this pair is complete from now on. */
   markBuilt(pairIdValue: string, at: Date): Promise<void>;
   /**
