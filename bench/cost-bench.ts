@@ -72,6 +72,9 @@ function invocation(inputs: CostInputs, name: string, work: Work, count = 1): Us
     lambdaGbSeconds: gbSeconds(billedMs, memory) * count,
     logsGb: (ASSUMED.logBytesPerInvocation * count) / GB,
     secretsApiCalls: secretReads * count,
+    // Secrets Manager decrypts the secret with KMS at each read; only an AWS managed key's
+    // storage is free, its requests are billed.
+    kmsRequests: secretReads * count,
   });
 }
 

@@ -169,6 +169,8 @@ describe('bench cost scenarios', () => {
     expect(usage.schedulerInvocations).toBe(ASSUMED.lifecycle.scheduledJobs);
     // The functions given a secret read it at each cold start; capture has none.
     expect(usage.secretsApiCalls).toBe(1 + ASSUMED.lifecycle.scheduledJobs + ASSUMED.lifecycle.streamInvocations + ASSUMED.lifecycle.webInvocations);
+    // Each read is a KMS Decrypt by Secrets Manager.
+    expect(usage.kmsRequests).toBe(usage.secretsApiCalls);
   });
 
   it('bills CPU measured on a whole core as the share of a vCPU the memory buys, and waiting at the memory', () => {
