@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BookingPartners } from '../../domain/booking/booking-ports.ts';
 import type { PartnerDirectory } from '../../domain/capture/ports.ts';
 import type { CalendarConnection, Partner, StoredBookingPreferences } from '../../domain/partners/partner.ts';
@@ -34,10 +34,9 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
         ReturnValues: 'UPDATED_OLD',
       }),
     );
-    // The pairs' check-ins show a copy of the name (see pair-view.ts): a rename, or a partner added back to their pairs, reaches it here.
-    if (!Attributes?.createdAt || Attributes.name !== partner.name || Attributes.timeZone !== partner.timeZone) {
-      const createdAt = typeof Attributes?.createdAt === 'string' ? Attributes.createdAt : partner.createdAt;
-      await new DynamoPairViewStore(this.connection).refreshProfile({ email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt });
+    // The pairs' check-ins show a copy of the name (see pair-view.ts): a rename reaches it here.
+    if (Attributes?.createdAt && (Attributes.name !== partner.name || Attributes.timeZone !== partner.timeZone)) {
+      await new DynamoPairViewStore(this.connection).refreshProfile({ email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt: String(Attributes.createdAt) });
     }
     return Attributes?.createdAt ? 'updated' : 'added';
   }
@@ -57,23 +56,14 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
   }
 
   async markCalendarDisconnected(email: string, generation: number, reason: string, at: Date): Promise<boolean> {
-    try {
-      await this.connection.client.send(
-        new UpdateCommand({
-          TableName: this.connection.tableName,
-          Key: keys.partner(email),
-          UpdateExpression: 'SET calendar.#status = :disconnected, calendar.disconnectedAt = :at, calendar.disconnectReason = :reason',
-          // Only the connection that failed: a newer one (the partner reconnected meanwhile) stays.
-          ConditionExpression: 'calendar.generation = :generation AND calendar.#status = :connected',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':disconnected': 'disconnected', ':connected': 'connected', ':at': at.toISOString(), ':reason': reason.slice(0, 200), ':generation': generation },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf({
+      Key: keys.partner(email),
+      UpdateExpression: 'SET calendar.#status = :disconnected, calendar.disconnectedAt = :at, calendar.disconnectReason = :reason',
+      // Only the connection that failed: a newer one (the partner reconnected meanwhile) stays.
+      ConditionExpression: 'calendar.generation = :generation AND calendar.#status = :connected',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':disconnected': 'disconnected', ':connected': 'connected', ':at': at.toISOString(), ':reason': reason.slice(0, 200), ':generation': generation },
+    });
   }
 
   /**
@@ -82,16 +72,18 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
    * is: false.
    */
   async resealRefreshToken(email: string, generation: number, refreshToken: SealedSecret): Promise<boolean> {
+    return this.updateIf({
+      Key: keys.partner(email),
+      UpdateExpression: 'SET calendar.refreshToken = :token',
+      ConditionExpression: 'calendar.generation = :generation',
+      ExpressionAttributeValues: { ':token': refreshToken, ':generation': generation },
+    });
+  }
+
+  /** An update applied only when its condition holds: false when it does not. */
+  private async updateIf(update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.connection.client.send(
-        new UpdateCommand({
-          TableName: this.connection.tableName,
-          Key: keys.partner(email),
-          UpdateExpression: 'SET calendar.refreshToken = :token',
-          ConditionExpression: 'calendar.generation = :generation',
-          ExpressionAttributeValues: { ':token': refreshToken, ':generation': generation },
-        }),
-      );
+      await this.connection.client.send(new UpdateCommand({ TableName: this.connection.tableName, ...update }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -113,8 +105,6 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
     const { Attributes } = await this.connection.client.send(
       new DeleteCommand({ TableName: this.connection.tableName, Key: keys.partner(email.toLowerCase()), ReturnValues: 'ALL_OLD' }),
     );
-    // Their pairs' check-ins stop with them (the check-in reads the copy of their profile).
-    if (Attributes) await new DynamoPairViewStore(this.connection).removeProfile(email.toLowerCase());
     return Attributes !== undefined;
   }
 
