@@ -193,7 +193,7 @@ export function costMetrics(inputs: CostInputs): Metric[] {
       metric: 'cost_usd_per_month_group12',
       value: significant(recurring.total + fixed.total, 3),
       unit: 'USD/month',
-      detail: `usage ${significant(recurring.total, 3)} (${describeBreakdown(recurring.byService)}; CloudWatch custom metrics ${Math.round(group.recurring.customMetricHours)} metric-hours, each occasion alone in its hour) + the stack existing ${significant(fixed.total, 3)} (${inputs.stack.kmsKeys} KMS keys, ${inputs.stack.secrets} secrets, ${inputs.stack.alarms} alarms reading ${inputs.stack.alarmMetrics} metrics); ${source}`,
+      detail: `usage ${significant(recurring.total, 3)} (${describeBreakdown(recurring.byService)}; CloudWatch custom metrics ${Math.round(group.recurring.customMetricHours)} metric-hours expected, occasions spread evenly over the month) + the stack existing ${significant(fixed.total, 3)} (${inputs.stack.kmsKeys} KMS keys, ${inputs.stack.secrets} secrets, ${inputs.stack.alarms} alarms reading ${inputs.stack.alarmMetrics} metrics); ${source}`,
     },
   ];
 }

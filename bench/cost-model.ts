@@ -91,11 +91,14 @@ export function costOf(usage: Usage, prices: Prices = PRICES): { total: number; 
 }
 
 /**
- * Hours of a month in which a custom metric published on `events` occasions is billed: at most
- * one hour per occasion (each alone in its hour, the most it can cost) and at most every hour.
+ * Hours of a month in which a custom metric published on `events` independent occasions is
+ * billed, expected: an hour is billed when at least one occasion falls in it. Taken with the
+ * occasions spread evenly over all the month's hours, which gives the most hours any spread can
+ * (traffic in working hours shares hours more often, so costs less).
  */
 export function publishedHours(events: number, prices: Prices = PRICES): number {
-  return Math.min(Math.max(0, events), prices.cloudwatch.hoursPerMonth);
+  const hours = prices.cloudwatch.hoursPerMonth;
+  return events <= 0 ? 0 : hours * (1 - (1 - 1 / hours) ** events);
 }
 
 /** SES bills an incoming message per started 256 KB chunk. */

@@ -205,16 +205,20 @@ describe('bench cost scenarios', () => {
     expect(recurring.sesOutboundMessages).toBeCloseTo(100 * (1 + ASSUMED.lifecycle.emails) + 2 * 6 * ASSUMED.weeksPerMonth + 12, 9);
   });
 
-  it('bills each custom metric the code publishes for the hours it is published in, each occasion alone in its hour at most', () => {
+  it('bills each custom metric the code publishes for the hours it is expected to be published in', () => {
     expect(publishedHours(0)).toBe(0);
-    expect(publishedHours(100)).toBe(100);
-    expect(publishedHours(5000)).toBe(PRICES.cloudwatch.hoursPerMonth);
+    expect(publishedHours(1)).toBeCloseTo(1, 9);
+    // 100 occasions over 730 hours: a few share an hour; never more hours than occasions or than the month has.
+    expect(publishedHours(100)).toBeCloseTo(730 * (1 - (729 / 730) ** 100), 9);
+    expect(publishedHours(100)).toBeGreaterThan(93);
+    expect(publishedHours(100)).toBeLessThan(100);
+    expect(publishedHours(100_000)).toBeCloseTo(PRICES.cloudwatch.hoursPerMonth, 6);
     const occasions = customMetricOccasions(100, 450);
     // Every business metric the functions publish and the log filters' errors metric are priced.
     expect(Object.keys(occasions).sort()).toEqual([...Object.values(METRIC_NAMES), FUNCTION_ERRORS_METRIC].sort());
     const { recurring } = groupMonthUsage(inputs);
     const emails = recurring.sesOutboundMessages;
-    expect(recurring.customMetricHours).toBeCloseTo(100 + 100 + emails + 2 * ASSUMED.failuresPerMonth, 9);
+    expect(recurring.customMetricHours).toBeCloseTo(2 * publishedHours(100) + publishedHours(emails) + 2 * publishedHours(ASSUMED.failuresPerMonth), 9);
     // $0.30 a metric-month, prorated over 730 hours.
     expect(costOf({ ...NO_USAGE, customMetricHours: 730 }).total).toBeCloseTo(0.3, 9);
   });
