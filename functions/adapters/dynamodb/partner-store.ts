@@ -34,9 +34,10 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
         ReturnValues: 'UPDATED_OLD',
       }),
     );
-    // The pairs' check-ins show a copy of the name (see pair-view.ts): a rename reaches it here.
-    if (Attributes?.createdAt && (Attributes.name !== partner.name || Attributes.timeZone !== partner.timeZone)) {
-      await new DynamoPairViewStore(this.connection).refreshProfile({ email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt: String(Attributes.createdAt) });
+    // The pairs' check-ins show a copy of the name (see pair-view.ts): a rename, or a partner added back to their pairs, reaches it here.
+    if (!Attributes?.createdAt || Attributes.name !== partner.name || Attributes.timeZone !== partner.timeZone) {
+      const createdAt = typeof Attributes?.createdAt === 'string' ? Attributes.createdAt : partner.createdAt;
+      await new DynamoPairViewStore(this.connection).refreshProfile({ email: partner.email, name: partner.name, timeZone: partner.timeZone, createdAt });
     }
     return Attributes?.createdAt ? 'updated' : 'added';
   }
@@ -105,6 +106,8 @@ export class DynamoPartnerStore implements PartnerDirectory, BookingPartners {
     const { Attributes } = await this.connection.client.send(
       new DeleteCommand({ TableName: this.connection.tableName, Key: keys.partner(email.toLowerCase()), ReturnValues: 'ALL_OLD' }),
     );
+    // Their pairs' check-ins stop with them (the check-in reads the copy of their profile).
+    if (Attributes) await new DynamoPairViewStore(this.connection).removeProfile(email.toLowerCase());
     return Attributes !== undefined;
   }
 
