@@ -21,7 +21,7 @@
 export const tableDesign = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB's TTL deletes items whose time has passed (outbox claims, old inbound records). */
+  /** Epoch seconds; DynamoDB's TTL deletes items whose time has passed (used one-click tokens, replies waiting for their introduction). */
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
