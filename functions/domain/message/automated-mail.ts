@@ -36,32 +36,31 @@ const AUTO_REPLY_PRECEDENCE = /^\s*auto[_-]?reply\s*$/i;
  * Checked in that order, because bounces and vacation notices often also look like bulk mail.
  */
 export function classifyAutomated(message: MailMessage, system: SystemIdentity): AutomatedVerdict | null {
+  const sender = senderAddress(message);
   return (
-    ownMessage(message, system) ??
-    bounce(message) ??
+    ownMessage(message, sender, system) ??
+    bounce(message, sender) ??
     calendarNotification(message) ??
     autoReply(message) ??
     bulk(message)
   );
 }
 
-function ownMessage(message: MailMessage, system: SystemIdentity): AutomatedVerdict | null {
+function ownMessage(message: MailMessage, sender: string | null, system: SystemIdentity): AutomatedVerdict | null {
   if (headerValues(message, OUTBOUND_MARKER_HEADER).length > 0) {
     return { kind: 'own', reason: `sent by this system (${OUTBOUND_MARKER_HEADER} header)` };
   }
-  // The sender as understanding reads it: the first From entry that is a person (garbage before it does not hide us).
-  const sender = senderAddress(message);
   if (sender && system.addresses.has(sender)) {
     return { kind: 'own', reason: `sent from the system's own address ${sender}` };
   }
   return null;
 }
 
-function bounce(message: MailMessage): AutomatedVerdict | null {
+function bounce(message: MailMessage, sender: string | null): AutomatedVerdict | null {
   if (message.contentType === 'multipart/report') return { kind: 'bounce', reason: 'delivery or feedback report (multipart/report)' };
   const reportPart = message.partTypes.find((type) => REPORT_PART_TYPES.has(type));
   if (reportPart) return { kind: 'bounce', reason: `report part ${reportPart}` };
-  const senderLocal = (senderAddress(message) ?? '').split('@')[0] ?? '';
+  const senderLocal = (sender ?? '').split('@')[0] ?? '';
   if (MAILER_DAEMON.test(senderLocal)) return { kind: 'bounce', reason: `sent by ${senderLocal} (mail system)` };
   if (BOUNCE_SUBJECT.test(message.subject)) return { kind: 'bounce', reason: `bounce subject "${truncate(message.subject)}"` };
   return null;
@@ -104,6 +103,7 @@ function truncate(value: string, length = 80): string {
   return singleLine.length > length ? `${singleLine.slice(0, length - 1)}…` : singleLine;
 }
 
+/** The sender as understanding reads it: the first From entry that is a person (garbage before it does not hide us). */
 function senderAddress(message: MailMessage): string | null {
   return peopleFrom(message.from)[0]?.address ?? null;
 }
