@@ -15,8 +15,7 @@ import { DynamoFollowUpStore } from '../adapters/dynamodb/follow-up-store.ts';
 import { DynamoPairStore } from '../adapters/dynamodb/pair-store.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { DynamoUsedTokenStore, type UsedTokenStore } from '../adapters/dynamodb/used-token-store.ts';
-import { tokenContext } from '../adapters/google/google-calendar-access.ts';
-import { NoRefreshTokenError, type GoogleOAuth } from '../adapters/google/google-oauth.ts';
+import { NoRefreshTokenError, tokenContext, type CalendarConsent } from '../adapters/google/google-consent.ts';
 import { WEB_PATHS } from '../adapters/links/booking-link-builder.ts';
 import { GOOGLE_CALENDAR_SCOPES } from '../shared/booking-config.ts';
 import { PowertoolsBusinessMetrics } from '../adapters/metrics/powertools-business-metrics.ts';
@@ -84,7 +83,7 @@ export type WebFollowThroughDependencies = Pick<FollowThroughDependencies, 'stor
 export interface WebHandlerDependencies {
   readonly booking: BookingDependencies;
   readonly partners: CalendarConnections;
-  readonly oauth: Pick<GoogleOAuth, 'consentUrl' | 'exchangeCode'>;
+  readonly oauth: CalendarConsent;
   readonly sealer: SecretSealer;
   /** Signs what this function signs itself (the OAuth `state`); must be one of `verificationKeys`. */
   readonly signingKey: Buffer;
@@ -165,7 +164,7 @@ export function makeWebHandler(dependencies: WebHandlerDependencies) {
     if (!link.ok) return refused(link, 'connect_calendar');
     const partner = await partners.getPartner(link.claims.subject);
     if (!partner) return partnerGonePage();
-    const consentUrl = dependencies.oauth.consentUrl(oauthState(partner.email, signingKey, now()), partner.email);
+    const consentUrl = await dependencies.oauth.consentUrl(oauthState(partner.email, signingKey, now()), partner.email);
     return redirectResponse(consentUrl, redirectingPage(consentUrl));
   };
 

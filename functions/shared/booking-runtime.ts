@@ -1,25 +1,30 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { BookingDependencies } from '../domain/booking/book-introduction.ts';
+import type { CalendarAccess } from '../domain/booking/booking-ports.ts';
+import type { MailSender } from '../domain/outbound/outbound-email.ts';
 import type { SecretSealer } from '../domain/security/secret-sealer.ts';
 import { readKeysDocument } from '../adapters/aws/secrets.ts';
 import { AesKeyWrapper, EnvelopeSealer, type KeyWrapper } from '../adapters/crypto/envelope-sealer.ts';
 import { createDocumentClient, type DynamoConnection } from '../adapters/dynamodb/document-client.ts';
-import { GoogleCalendarAccess } from '../adapters/google/google-calendar-access.ts';
+import type { CalendarConsent } from '../adapters/google/google-consent.ts';
 import { REAL_GOOGLE } from '../adapters/google/google-endpoints.ts';
-import { GoogleOAuth } from '../adapters/google/google-oauth.ts';
 import { BookingLinkBuilder, WEB_PATHS } from '../adapters/links/booking-link-builder.ts';
-import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
 import { readBookingEnvironment } from './booking-config.ts';
 import { KeysSecretError, linkKeysOf, tokenSealingKey, type KeysDocument, type LinkKeys } from './keys-secret.ts';
 import { bookingDependencies } from './booking-wiring.ts';
 import { countingMailSender, noBusinessMetrics, type BusinessMetrics } from './business-metrics.ts';
+import { loadOnFirstUse } from './load-on-first-use.ts';
 
-/** Everything the booking and web functions need on AWS, built once per cold start from the environment and Secrets Manager. */
+/**
+ * Everything the booking and web functions need on AWS, built once per cold start from the
+ * environment and Secrets Manager. Google's clients and the mail composer with SES are loaded
+ * when first used: many invocations need neither (a page that only reads the table, a booking
+ * waiting for a calendar), and loading them is most of a cold start.
+ */
 export interface BookingRuntime {
   readonly booking: BookingDependencies;
   readonly connection: DynamoConnection;
-  readonly oauth: GoogleOAuth;
+  readonly oauth: CalendarConsent;
   readonly sealer: SecretSealer;
   /** The link-signing key new links are signed with (the keys secret's current link key). */
   readonly signingKey: Buffer;
@@ -52,26 +57,32 @@ export async function bookingRuntimeFromEnvironment(
     new AesKeyWrapper(tokenKey.id, tokenKey.key),
     environment.LEGACY_TOKEN_KEY_ARN ? [await legacyKmsWrapper(environment.LEGACY_TOKEN_KEY_ARN)] : [],
   );
-  const oauth = new GoogleOAuth({
-    clientId: oauthClient.client_id,
-    clientSecret: oauthClient.client_secret,
-    redirectUri: oauthRedirectUri(webBaseUrl),
-    endpoints: REAL_GOOGLE,
+  const google = loadOnFirstUse(async () => {
+    const [{ GoogleOAuth }, { GoogleCalendarAccess }] = await Promise.all([import('../adapters/google/google-oauth.ts'), import('../adapters/google/google-calendar-access.ts')]);
+    const googleOAuth = new GoogleOAuth({
+      clientId: oauthClient.client_id,
+      clientSecret: oauthClient.client_secret,
+      redirectUri: oauthRedirectUri(webBaseUrl),
+      endpoints: REAL_GOOGLE,
+    });
+    return { oauth: googleOAuth, calendars: new GoogleCalendarAccess({ oauth: googleOAuth, serviceAccount, sealer, endpoints: REAL_GOOGLE }) };
   });
+  const oauth: CalendarConsent = {
+    consentUrl: async (state, loginHint) => (await google()).oauth.consentUrl(state, loginHint),
+    exchangeCode: async (code) => (await google()).oauth.exchangeCode(code),
+  };
+  const calendars: CalendarAccess = { forPartner: async (partner) => (await google()).calendars.forPartner(partner) };
+  const ses = loadOnFirstUse(async () => {
+    const [{ SESv2Client }, { SesMailSender }] = await Promise.all([import('@aws-sdk/client-sesv2'), import('../adapters/ses/ses-mail-sender.ts')]);
+    return new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME });
+  });
+  const sesSender: MailSender = { send: async (email) => (await ses()).send(email) };
   const clock = { now: () => new Date() };
   const links = new BookingLinkBuilder(webBaseUrl, signingKey, clock.now);
   const booking = bookingDependencies({
     connection,
-    calendars: new GoogleCalendarAccess({
-      oauth,
-      serviceAccount,
-      sealer,
-      endpoints: REAL_GOOGLE,
-    }),
-    sender: countingMailSender(
-      new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }),
-      options.metrics ?? noBusinessMetrics,
-    ),
+    calendars,
+    sender: countingMailSender(sesSender, options.metrics ?? noBusinessMetrics),
     links,
     clock,
   });

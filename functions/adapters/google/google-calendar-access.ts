@@ -4,6 +4,7 @@ import { CalendarAuthorizationError, type CalendarPort } from '../../domain/book
 import type { Partner } from '../../domain/partners/partner.ts';
 import type { SecretSealer } from '../../domain/security/secret-sealer.ts';
 import { GOOGLE_CALENDAR_SCOPES } from '../../shared/booking-config.ts';
+import { tokenContext } from './google-consent.ts';
 import { GoogleCalendar, NO_TRANSPORT_RETRIES, type RetryPolicy } from './google-calendar.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
 import type { GoogleOAuth } from './google-oauth.ts';
@@ -13,8 +14,7 @@ export interface ServiceAccountKey {
   readonly privateKey: string;
 }
 
-/** The encryption context a partner's refresh token is sealed under. */
-export const tokenContext = (partnerEmail: string) => ({ purpose: 'google-refresh-token', partner: partnerEmail });
+export { tokenContext } from './google-consent.ts';
 
 /**
  * A Google Calendar for one partner: through their own consent (a sealed refresh token), or a

@@ -1,7 +1,10 @@
 import { OAuth2Client } from 'google-auth-library';
 import { GOOGLE_CALENDAR_SCOPES } from '../../shared/booking-config.ts';
+import { NoRefreshTokenError, type CalendarConsent } from './google-consent.ts';
 import { NO_TRANSPORT_RETRIES } from './google-calendar.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
+
+export { NoRefreshTokenError } from './google-consent.ts';
 
 export interface GoogleOAuthClientSettings {
   readonly clientId: string;
@@ -11,16 +14,11 @@ export interface GoogleOAuthClientSettings {
   readonly endpoints: GoogleEndpoints;
 }
 
-/** Google gave no refresh token: the consent did not grant offline access. */
-export class NoRefreshTokenError extends Error {
-  override readonly name = 'NoRefreshTokenError';
-}
-
 /**
  * The OAuth side of Google, kept apart from the Calendar calls: the consent link, the code
  * exchange, and an authorized client for a stored refresh token.
  */
-export class GoogleOAuth {
+export class GoogleOAuth implements CalendarConsent {
   constructor(private readonly settings: GoogleOAuthClientSettings) {}
 
   /** Google's consent page: offline access (a refresh token), the two calendar scopes, the partner as hint. */
