@@ -145,7 +145,6 @@ export class ReferStack extends Stack {
       deadLetterQueue: this.deadLetters.queue,
       rawMailBucket: this.mailStore.bucket,
       table: this.dataTable,
-      senderIdentity: this.captureDomainIdentity,
       captureAddress: config.captureAddress,
       senderAddress: config.senderAddress,
       rejectOnSpamFail: config.rejectOnSpamFail,

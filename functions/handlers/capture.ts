@@ -1,11 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { captureDelivery, type CaptureResult, type InboundDelivery } from '../domain/capture/capture-delivery.ts';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.ts';
 import { S3RawMailSource } from '../adapters/s3/s3-raw-mail-source.ts';
-import { SesMailSender } from '../adapters/ses/ses-mail-sender.ts';
 import { PowertoolsBusinessMetrics } from '../adapters/metrics/powertools-business-metrics.ts';
-import { countCapture, countingMailSender, noBusinessMetrics, type BusinessMetrics } from '../shared/business-metrics.ts';
+import { countCapture, noBusinessMetrics, type BusinessMetrics } from '../shared/business-metrics.ts';
 import { readCaptureEnvironment } from '../shared/capture-config.ts';
 import { captureDependencies } from '../shared/capture-wiring.ts';
 import { logger, type LogSink } from '../shared/logger.ts';
@@ -24,7 +22,6 @@ export interface DeliverySummary {
   readonly outcome: CaptureResult['outcome'];
   readonly introductionId: string | null;
   readonly repeatDelivery: boolean;
-  readonly email: CaptureResult['email'];
 }
 
 /** An event that does not match the SES receipt schema. Thrown so the event ends in the dead-letter queue, kept. */
@@ -62,7 +59,6 @@ export function makeCaptureHandler(dependencies: CaptureHandlerDependencies) {
         outcome: result.outcome,
         introductionId: result.introductionId,
         repeatDelivery: result.repeatDelivery,
-        email: result.email,
       };
       dependencies.logger.info('delivery handled', { ...summary });
       summaries.push(summary);
@@ -78,7 +74,6 @@ function fromEnvironment(): ReturnType<typeof makeCaptureHandler> {
   const dependencies = captureDependencies({
     connection: { client: createDocumentClient(), tableName: environment.TABLE_NAME },
     rawMail: new S3RawMailSource(new S3Client({})),
-    sender: countingMailSender(new SesMailSender(new SESv2Client({}), { address: environment.SENDER_ADDRESS, name: environment.SENDER_NAME }), metrics),
     policy: {
       captureAddress: environment.CAPTURE_ADDRESS,
       systemAddresses: [environment.SENDER_ADDRESS],

@@ -1,10 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { CAPTURE_MAIL_OUTCOMES } from '../domain/capture/capture-mail.ts';
+import type { InboundRecord } from '../domain/capture/model.ts';
 import type { Introduction } from '../domain/introductions/introduction.ts';
 import { jobSchema } from '../domain/schedules/jobs.ts';
 import type { Group, Pair } from '../domain/pairs/pair.ts';
-import { groupFromItem, introductionFromItem, pairFromItem } from '../adapters/dynamodb/items.ts';
+import { groupFromItem, inboundFromItem, introductionFromItem, pairFromItem } from '../adapters/dynamodb/items.ts';
 import { streamRecordSchema, type StreamRecord } from './booking-event.ts';
 
 /** What the jobs function receives: a scheduled job, or table stream records (the follow-through triggers). */
@@ -20,7 +22,11 @@ export type FollowThroughWork =
     }
   | { readonly kind: 'pair'; readonly pair: Pair }
   | { readonly kind: 'group'; readonly group: Group }
+  /** A delivery the capture just recorded, which may earn its partner an email (`sendCaptureMail`). */
+  | { readonly kind: 'capture_mail'; readonly inbound: InboundRecord }
   | null;
+
+const mailOutcomes: ReadonlySet<unknown> = new Set(CAPTURE_MAIL_OUTCOMES);
 
 /** What a stream record asks follow-through to do, if anything. */
 export function followThroughWork(record: StreamRecord): FollowThroughWork {
@@ -40,6 +46,9 @@ export function followThroughWork(record: StreamRecord): FollowThroughWork {
       return { kind: 'pair', pair: pairFromItem(current) };
     case 'group':
       return { kind: 'group', group: groupFromItem(current) };
+    case 'inbound':
+      // Recorded once (a conditional put): its INSERT is the one moment the outcome is new.
+      return record.eventName === 'INSERT' && mailOutcomes.has(current.outcome) ? { kind: 'capture_mail', inbound: inboundFromItem(current) } : null;
     default:
       return null;
   }

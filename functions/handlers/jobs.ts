@@ -1,4 +1,5 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { sendCaptureMail } from '../domain/capture/capture-mail.ts';
 import type { FollowThroughDependencies } from '../domain/followup/follow-through.ts';
 import { reconcileIntroduction } from '../domain/followup/reconcile.ts';
 import { armPairSchedules, GROUP_DIGEST_CRON } from '../domain/pairs/pair-setup.ts';
@@ -33,7 +34,8 @@ export class InvalidJobsEventError extends Error {
 /**
  * The jobs function: the schedules' target (one job per invocation, idempotent) and the table
  * stream's follow-through consumer (every introduction change re-derives its follow-ups; a new or
- * changed pair or group gets its recurring schedules). Stream failures are reported per record.
+ * changed pair or group gets its recurring schedules; a delivery the capture recorded gets its
+ * confirmation or needs-attention email). Stream failures are reported per record.
  */
 export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
   const metrics = dependencies.metrics ?? noBusinessMetrics;
@@ -43,6 +45,8 @@ export function makeJobsHandler(dependencies: JobsHandlerDependencies) {
       await reconcileIntroduction(work.current.id, deps, work.previous?.followUp ?? null);
       // The weekly check-in's read model in the pair's partition (without a sequence number, only a missing item is written).
       await keepPairViewsUpToDate(work.previous, work.current, work.sequenceNumber ? streamStamp(work.sequenceNumber) : REBUILT_STAMP, deps.pairViews);
+    } else if (work.kind === 'capture_mail') {
+      await sendCaptureMail(work.inbound, { ...deps, introductions: deps.store, settings: { captureAddress: deps.captureAddress } });
     } else if (work.kind === 'pair') await armPairSchedules(work.pair, deps);
     else await deps.scheduler.armRecurring(scheduleName('group-digest', work.group.id), GROUP_DIGEST_CRON, work.group.timeZone, { kind: 'group-digest', groupId: work.group.id });
   };

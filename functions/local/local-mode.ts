@@ -13,7 +13,8 @@ import { makeBookingHandler } from '../handlers/booking.ts';
 import { makeJobsHandler } from '../handlers/jobs.ts';
 import { runJob } from '../domain/schedules/run-job.ts';
 import { startLocalScheduler, type LocalScheduler } from '../adapters/scheduler/table-scheduler.ts';
-import { entityIs, startStreamPoller, type RunningStreamPoller } from './stream-poller.ts';
+import { entityIs, newInboundWith, startStreamPoller, type RunningStreamPoller } from './stream-poller.ts';
+import { CAPTURE_MAIL_OUTCOMES } from '../domain/capture/capture-mail.ts';
 import { DynamoPartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { DynamoUsedTokenStore } from '../adapters/dynamodb/used-token-store.ts';
 import { logger } from '../shared/logger.ts';
@@ -86,7 +87,6 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
     const dependencies = captureDependencies({
       connection,
       rawMail,
-      sender,
       policy: { captureAddress: settings.captureAddress, systemAddresses: [settings.senderAddress], rejectOnSpamFail: true, rejectOnDmarcFail: true },
     });
     const webUrl = localWebBaseUrl(settings);
@@ -147,7 +147,11 @@ export async function startLocalMode(settings: LocalSettings): Promise<RunningLo
             return bookingHandler({ Records: records });
           },
         },
-        { name: 'follow-through', accepts: entityIs(['introduction', 'pair', 'group'], ['INSERT', 'MODIFY']), handle: (records) => jobsHandler({ Records: records }) },
+        {
+          name: 'follow-through',
+          accepts: (record) => entityIs(['introduction', 'pair', 'group'], ['INSERT', 'MODIFY'])(record) || newInboundWith(CAPTURE_MAIL_OUTCOMES)(record),
+          handle: (records) => jobsHandler({ Records: records }),
+        },
         // Open dashboard pages refresh on any change to the table.
         {
           name: 'dashboard',

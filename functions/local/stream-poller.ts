@@ -45,15 +45,18 @@ export interface RunningStreamPoller {
   stop(): Promise<void>;
 }
 
-export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
+/** Reads a table stream from where it was opened: each `read` returns the records written since the last. */
+export interface TableStreamReader {
+  read(): Promise<LambdaStreamRecord[]>;
+  close(): void;
+}
+
+/** Opens the stream at its end (`LATEST`: what is written from now on) or its start (`TRIM_HORIZON`). */
+export async function openTableStream(options: { endpoint: string; streamArn: string; from: 'LATEST' | 'TRIM_HORIZON' }): Promise<TableStreamReader> {
   const client = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const iterators = new Map<string, string | undefined>();
   // The last record read from each shard: a replaced iterator resumes after it, not from the shard's start.
   const lastSequence = new Map<string, string>();
-  const maxAttempts = options.maxAttempts ?? 3;
-  const log = options.log ?? (() => undefined);
-  let stopped = false;
-  let busy = Promise.resolve();
 
   const refreshShards = async (type: 'LATEST' | 'TRIM_HORIZON') => {
     const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
@@ -70,7 +73,39 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
       iterators.set(shard.ShardId, ShardIterator);
     }
   };
-  await refreshShards('LATEST');
+  await refreshShards(options.from);
+
+  return {
+    async read() {
+      // New shards appear over time; new ones are read from their start.
+      await refreshShards('TRIM_HORIZON');
+      const records: LambdaStreamRecord[] = [];
+      for (const [shardId, iterator] of iterators) {
+        if (!iterator) continue;
+        try {
+          const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
+          iterators.set(shardId, NextShardIterator);
+          const last = Records?.at(-1)?.dynamodb?.SequenceNumber;
+          if (last) lastSequence.set(shardId, last);
+          records.push(...(Records ?? []).map(toLambdaRecord));
+        } catch (error) {
+          // Expired (idle too long), or DynamoDB Local's trimmed error on an iterator taken while the shard was empty: take a new one.
+          if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) iterators.delete(shardId);
+          else throw error;
+        }
+      }
+      return records;
+    },
+    close: () => client.destroy(),
+  };
+}
+
+export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
+  const stream = await openTableStream({ endpoint: options.endpoint, streamArn: options.streamArn, from: 'LATEST' });
+  const maxAttempts = options.maxAttempts ?? 3;
+  const log = options.log ?? (() => undefined);
+  let stopped = false;
+  let busy = Promise.resolve();
 
   const deliver = async (records: LambdaStreamRecord[]) => {
     for (const consumer of options.consumers) {
@@ -91,24 +126,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
   };
 
   const poll = async () => {
-    // New shards appear over time; new ones are read from their start.
-    await refreshShards('TRIM_HORIZON');
-    for (const [shardId, iterator] of iterators) {
-      if (!iterator) continue;
-      try {
-        const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-        iterators.set(shardId, NextShardIterator);
-        if (Records && Records.length > 0) {
-          await deliver(Records.map(toLambdaRecord));
-          const last = Records.at(-1)?.dynamodb?.SequenceNumber;
-          if (last) lastSequence.set(shardId, last);
-        }
-      } catch (error) {
-        // Expired (idle too long), or DynamoDB Local's trimmed error on an iterator taken while the shard was empty: take a new one.
-        if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) iterators.delete(shardId);
-        else throw error;
-      }
-    }
+    const records = await stream.read();
+    if (records.length > 0) await deliver(records);
   };
 
   const loop = async () => {
@@ -130,7 +149,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
     async stop() {
       stopped = true;
       await running;
-      client.destroy();
+      stream.close();
     },
   };
 }
@@ -155,3 +174,9 @@ export const entityIs =
     const entity = (record.dynamodb.NewImage?.entity as { S?: string } | undefined)?.S;
     return events.includes(record.eventName) && entity !== undefined && entities.includes(entity);
   };
+
+/** New inbound records with one of these outcomes: the deliveries the capture recorded that may earn an email. */
+export const newInboundWith =
+  (outcomes: readonly string[]) =>
+  (record: LambdaStreamRecord): boolean =>
+    entityIs(['inbound'], ['INSERT'])(record) && outcomes.includes((record.dynamodb.NewImage?.outcome as { S?: string } | undefined)?.S ?? '');

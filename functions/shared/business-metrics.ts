@@ -66,13 +66,11 @@ export const noBusinessMetrics: BusinessMetrics = {
 };
 
 /**
- * Counts one capture's result. An introduction counts once: on the delivery that recorded it, or
- * on the retry that sent its confirmation after an earlier attempt stopped short of it; a
- * redelivery whose work was already done counts nothing.
+ * Counts one capture's result. An introduction counts once, on the delivery that recorded it; a
+ * redelivery or retry of a delivery already recorded counts nothing.
  */
 export function countCapture(metrics: BusinessMetrics, result: CaptureResult): void {
-  const firstTime = !result.repeatDelivery || result.email === 'sent';
-  if (!firstTime) return;
+  if (result.repeatDelivery) return;
   if (result.outcome === 'captured') metrics.introductionCaptured();
   else if (result.outcome === 'ambiguous') metrics.failure('introduction_ambiguous');
 }

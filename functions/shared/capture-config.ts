@@ -17,10 +17,8 @@ export const captureEnvironmentSchema = z.object({
   RAW_MAIL_PREFIX: z.string().default('inbound/'),
   /** The address partners put in CC, e.g. intro@in.example.com. */
   CAPTURE_ADDRESS: z.email().transform((value) => value.toLowerCase()),
-  /** The From of every message the system sends, e.g. follow-up@in.example.com. */
+  /** The From of every message the system sends, e.g. follow-up@in.example.com (the capture recognises its own mail). */
   SENDER_ADDRESS: z.email().transform((value) => value.toLowerCase()),
-  /** Display name on outbound mail. */
-  SENDER_NAME: z.string().default('Referral desk'),
   REJECT_ON_SPAM_FAIL: booleanFlag,
   REJECT_ON_DMARC_FAIL: booleanFlag,
 });

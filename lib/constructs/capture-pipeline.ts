@@ -20,13 +20,10 @@ export interface CapturePipelineProps {
   /** The stack's dead-letter queue (`AlarmedDeadLetterQueue`), where this sends the capture function's asynchronous invocations that still fail after 2 retries (the SES event; the raw MIME stays in S3). */
   readonly deadLetterQueue: sqs.Queue;
 
-  /** The SES identity the confirmation mail is sent from; `ses:SendEmail` is scoped to it. */
-  readonly senderIdentity: ses.IEmailIdentity;
-
   /** The address partners CC (the receipt rule's only recipient). */
   readonly captureAddress: string;
 
-  /** The From of outbound mail. Must belong to `senderIdentity`. */
+  /** The From of the system's outbound mail (sent by other functions): the capture recognises it as the system's own. */
   readonly senderAddress: string;
 
   /** Reject a capture when SES's spam or virus verdict is FAIL. */
@@ -42,13 +39,6 @@ export interface CapturePipelineProps {
    * @default 'inbound/'
    */
   readonly rawMailPrefix?: string;
-
-  /**
-   * Display name on outbound mail.
-   *
-   * @default 'Referral desk'
-   */
-  readonly senderName?: string;
 
   /**
    * Name of the receipt rule set (it must be made the active set by hand, see the stack output).
@@ -143,7 +133,6 @@ export class CapturePipeline extends Construct {
       RAW_MAIL_PREFIX: rawMailPrefix,
       CAPTURE_ADDRESS: props.captureAddress,
       SENDER_ADDRESS: props.senderAddress,
-      SENDER_NAME: props.senderName ?? 'Referral desk',
       REJECT_ON_SPAM_FAIL: String(props.rejectOnSpamFail),
       REJECT_ON_DMARC_FAIL: String(props.rejectOnDmarcFail),
     } satisfies Record<keyof CaptureEnvironment, string>;
@@ -176,8 +165,8 @@ export class CapturePipeline extends Construct {
           'SES names each raw-mail object by its message id, so the function reads s3:GetObject on the key prefix SES writes under and on nothing else in the bucket.',
       });
     }
+    // No mail permission: the capture sends nothing (the jobs function sends what a capture earns).
     props.table.grantItemReadWrite(this.function);
-    props.senderIdentity.grantSendEmail(this.function);
 
     const storeRawMail = props.rawMailBucket.addToResourcePolicy(
       new iam.PolicyStatement({

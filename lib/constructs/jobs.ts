@@ -8,6 +8,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCHEDULE_MAX_EVENT_AGE_SECONDS, SCHEDULE_RETRY_ATTEMPTS } from '../../functions/adapters/scheduler/eventbridge-scheduler.ts';
+import { CAPTURE_MAIL_OUTCOMES } from '../../functions/domain/capture/capture-mail.ts';
 import type { Job } from '../../functions/domain/schedules/jobs.ts';
 import type { JobsEnvironment } from '../../functions/shared/jobs-config.ts';
 import type { BookingCredentials } from './booking-credentials.ts';
@@ -239,12 +240,17 @@ export class Jobs extends Construct {
       maxRecordAge: props.streamMaxRecordAge ?? Duration.hours(6),
       reportBatchItemFailures: true,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      // New or changed introductions, pairs and groups re-derive their follow-ups and schedules;
-      // everything else written to the table (history, messages, outbox, schedules...) never starts it.
+      // New or changed introductions, pairs and groups re-derive their follow-ups and schedules; a
+      // delivery the capture recorded as captured or ambiguous gets its email. Everything else
+      // written to the table (history, messages, outbox, schedules...) never starts it.
       filters: [
         lambda.FilterCriteria.filter({
           eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
           dynamodb: { NewImage: { entity: { S: lambda.FilterRule.or(...JOBS_STREAM_ENTITIES) } } },
+        }),
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.or('INSERT'),
+          dynamodb: { NewImage: { entity: { S: lambda.FilterRule.or('inbound') }, outcome: { S: lambda.FilterRule.or(...CAPTURE_MAIL_OUTCOMES) } } },
         }),
       ],
     });

@@ -275,9 +275,10 @@ describe('follow-through jobs (default configuration)', () => {
       expect(mapping.BatchSize).toBeLessThanOrEqual(10);
     });
 
-    it('filters to new and changed introductions, pairs and groups', () => {
+    it('filters to new and changed introductions, pairs and groups, and to deliveries newly recorded as captured or ambiguous', () => {
       expect(mapping.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern) as unknown)).toEqual([
         { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['introduction', 'pair', 'group'] } } } },
+        { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['inbound'] }, outcome: { S: ['captured', 'ambiguous'] } } } },
       ]);
     });
 
@@ -302,6 +303,15 @@ describe('follow-through jobs (default configuration)', () => {
         }
       };
       const item = (entity: string) => ({ pk: `${entity.toUpperCase()}#x`, sk: 'META', entity });
+      // Every outcome a delivery can be recorded with: only a new captured or ambiguous one earns an email.
+      for (const outcome of ['captured', 'attached', 'duplicate', 'ignored', 'ambiguous', 'rejected']) {
+        for (const eventName of ['INSERT', 'MODIFY', 'REMOVE'] as const) {
+          const candidate = record(eventName, { ...item('inbound'), outcome });
+          const expected = eventName === 'INSERT' && ['captured', 'ambiguous'].includes(outcome);
+          expect({ outcome, eventName, passes: passes(candidate) }).toEqual({ outcome, eventName, passes: expected });
+          expect({ outcome, eventName, acts: handlerActs(candidate) }).toEqual({ outcome, eventName, acts: expected });
+        }
+      }
       const entities = ['introduction', 'pair', 'group', 'introduction_event', 'introduction_message', 'partner', 'partner_pair', 'pair_note', 'outbox', 'inbound', 'message_id', 'schedule'];
       for (const entity of entities) {
         for (const eventName of ['INSERT', 'MODIFY', 'REMOVE'] as const) {

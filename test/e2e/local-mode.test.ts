@@ -72,6 +72,8 @@ describe('local mode', () => {
       messageId: '<14576892.1075841341704.JavaMail.evans@thyme>',
     });
 
+    // The jobs side sends the confirmation from the table stream, within seconds.
+    await expect.poll(async () => jsonLines(await refer('outbox', 'list', '--json')).filter((entry) => entry.sentAt).length, { timeout: 15_000, interval: 500 }).toBe(1);
     const outbox = jsonLines(await refer('outbox', 'list', '--json'));
     expect(outbox).toHaveLength(1);
     expect(outbox[0]).toMatchObject({ to: ['john.malowney@enron.com'], purpose: 'capture_confirmation', subject: 'Captured: Connie Erickson <> Matt Motley, introduced by John Malowney' });

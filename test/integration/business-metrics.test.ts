@@ -1,5 +1,5 @@
 import { TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PowertoolsBusinessMetrics } from '../../functions/adapters/metrics/powertools-business-metrics.ts';
 import { makeBookingHandler } from '../../functions/handlers/booking.ts';
 import { makeWebHandler } from '../../functions/handlers/web.ts';
@@ -36,6 +36,7 @@ describe('capture metrics', () => {
     h = await createCaptureHarness();
     await h.registerPartner(MOTLEY_INTRODUCER, 'John Malowney');
   });
+  afterEach(() => h.close());
 
   it('counts one introduction and one email for a delivery, its redelivery and its BCC copy', async () => {
     const handler = h.handler({ metrics });
@@ -46,6 +47,11 @@ describe('capture metrics', () => {
     h.clock.advance(60_000);
     await invoke(() => handler(event));
     await invoke(() => handler(h.delivery(h.sesId('metrics-bcc'), raw, { recipients: ['intro+bcc@in.example.com', CAPTURE_ADDRESS] })));
+    expect(emf.total('EmailsSent')).toBe(0);
+    // The jobs side sends the confirmation; a redelivered stream record sends nothing more.
+    const records = await h.mail.records();
+    await invoke(() => h.mail.deliver(records, { metrics }));
+    await invoke(() => h.mail.deliver(records, { metrics }));
 
     expect(await h.introductions()).toHaveLength(1);
     expect(emf.total('IntroductionsCaptured')).toBe(1);
@@ -53,20 +59,24 @@ describe('capture metrics', () => {
     expect(emf.total('Failures')).toBe(0);
   });
 
-  it('counts SES refusing the confirmation as email_error and capture_error, and the introduction once when the retry sends it', async () => {
+  it('counts SES refusing the confirmation as email_error and job_error, the email once when the retry sends it, the introduction once', async () => {
     const handler = h.handler({ metrics });
     const event = h.delivery(h.sesId('metrics-throttled'), corpusMessage(MOTLEY_INTRO));
     h.rejectNextSend(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: {} }));
 
-    await expect(invoke(() => handler(event))).rejects.toThrow('Maximum sending rate exceeded');
-    expect(emf.total('IntroductionsCaptured')).toBe(0);
-    h.clock.advance(120_000);
     await invoke(() => handler(event));
+    expect(emf.total('IntroductionsCaptured')).toBe(1);
+    const records = await h.mail.records();
+    const refused = await invoke(() => h.mail.deliver(records, { metrics }));
+    expect(refused.failed).toHaveLength(1);
+    expect(emf.total('EmailsSent')).toBe(0);
+    h.clock.advance(120_000);
+    expect(await invoke(() => h.mail.deliver(records, { metrics }))).toEqual({ failed: [], errors: [] });
 
     expect(emf.total('IntroductionsCaptured')).toBe(1);
     expect(emf.total('EmailsSent')).toBe(1);
     expect(emf.total('Failures', { reason: 'email_error' })).toBe(1);
-    expect(emf.total('Failures', { reason: 'capture_error' })).toBe(1);
+    expect(emf.total('Failures', { reason: 'job_error' })).toBe(1);
     expect(emf.total('Failures')).toBe(2);
     // Dimensions carry reasons only: no address of anyone reaches a metric.
     expect(JSON.stringify(emf.lines)).not.toMatch(/@/);

@@ -16,6 +16,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  h.close();
   await h.expectLogsFreeOfPersonalData();
 });
 
@@ -26,7 +27,12 @@ describe('capture: an introduction from a registered partner', () => {
 
     const [summary] = await handler(h.delivery(h.sesId('ses-intro-0001'), corpusMessage(MOTLEY_INTRO)));
 
-    expect(summary).toMatchObject({ deliveryId: h.sesId('ses-intro-0001'), outcome: 'captured', repeatDelivery: false, email: 'sent' });
+    expect(summary).toMatchObject({ deliveryId: h.sesId('ses-intro-0001'), outcome: 'captured', repeatDelivery: false });
+    // The capture sends nothing itself: the jobs side sends from the stream.
+    expect(h.ses).not.toHaveReceivedCommand(SendEmailCommand);
+    const records = await h.mail.records();
+    expect(records).toHaveLength(1);
+    expect(await h.mail.deliver(records)).toEqual({ failed: [], errors: [] });
     const introductions = await h.introductions();
     expect(introductions).toHaveLength(1);
     const [introduction] = introductions;
@@ -92,7 +98,10 @@ describe('capture: an introduction from a registered partner', () => {
     // The confirmation finds its way back to the capture address: recognized as ours, never captured.
     h.clock.advance(60_000);
     const [echo] = await handler(h.delivery(h.sesId('ses-echo-0002'), sent!.raw));
-    expect(echo).toMatchObject({ outcome: 'ignored', introductionId: null, email: null });
+    expect(echo).toMatchObject({ outcome: 'ignored', introductionId: null });
+    // The stream redelivers the capture's record: nothing is sent twice.
+    expect(await h.mail.deliver(records)).toEqual({ failed: [], errors: [] });
+    expect(await h.mail.drain()).toBe(0);
     expect((await h.inboundFor(h.sesId('ses-echo-0002'))).reasons.join(' ')).toContain(OUTBOUND_MARKER_HEADER);
     expect(await h.introductions()).toHaveLength(1);
     expect(h.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
@@ -105,7 +114,8 @@ describe('capture: an introduction from a registered partner', () => {
 
     const [summary] = await h.handler()(h.delivery(h.sesId('ses-stranger-0001'), corpusMessage(MOTLEY_INTRO)));
 
-    expect(summary).toMatchObject({ outcome: 'rejected', introductionId: null, email: null });
+    expect(summary).toMatchObject({ outcome: 'rejected', introductionId: null });
+    expect(await h.mail.drain()).toBe(0);
     const inbound = await h.inboundFor(h.sesId('ses-stranger-0001'));
     expect(inbound).toMatchObject({ outcome: 'rejected', kind: 'intro', sender: INTRODUCER });
     expect(inbound.reasons).toContain(`${INTRODUCER} is not a registered partner`);
@@ -121,7 +131,11 @@ describe('capture: an introduction from a registered partner', () => {
     const event = h.delivery(h.sesId('ses-ambiguous-0001'), corpusMessage(SHIVELY_FORWARD), { recipients: [CAPTURE_ADDRESS] });
 
     const [first] = await handler(event);
-    expect(first).toMatchObject({ outcome: 'ambiguous', introductionId: null, repeatDelivery: false, email: 'sent' });
+    expect(first).toMatchObject({ outcome: 'ambiguous', introductionId: null, repeatDelivery: false });
+    expect(h.ses).not.toHaveReceivedCommand(SendEmailCommand);
+    const records = await h.mail.records();
+    expect(records).toHaveLength(1);
+    await h.mail.deliver(records);
     const inbound = await h.inboundFor(h.sesId('ses-ambiguous-0001'));
     expect(inbound).toMatchObject({ outcome: 'ambiguous', kind: 'ambiguous', sender: 'j..sturm@enron.com', subject: 'FW: East Power' });
     expect(inbound.reasons.at(-1)).toMatch(/no address for Michael Bridges/);
@@ -141,7 +155,9 @@ describe('capture: an introduction from a registered partner', () => {
     // SES delivers the same event again, later.
     h.clock.advance(5 * 60_000);
     const [again] = await handler(event);
-    expect(again).toMatchObject({ outcome: 'ambiguous', repeatDelivery: true, email: 'already_sent' });
+    expect(again).toMatchObject({ outcome: 'ambiguous', repeatDelivery: true });
+    expect(await h.mail.drain()).toBe(0);
+    expect(await h.mail.deliver(records)).toEqual({ failed: [], errors: [] });
     expect(h.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     expect(await h.inbound()).toHaveLength(1);
   });

@@ -27,10 +27,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  h.close();
   await h.expectLogsFreeOfPersonalData();
 });
 
 async function expectNothingCaptured(): Promise<void> {
+  expect(await h.mail.drain()).toBe(0);
   expect(await h.introductions()).toEqual([]);
   expect(await h.outboxEntries()).toEqual([]);
   expect(h.ses).not.toHaveReceivedCommand(SendEmailCommand);
@@ -47,7 +49,7 @@ describe('capture: SES verdicts', () => {
   it.each(rejections)('rejects a partner\u2019s introduction after $name, keeps the raw mail and never reads it', async ({ verdicts, reason }) => {
     const [result] = await h.handler()(h.delivery(h.sesId('ses-verdict-0001'), corpusMessage(MOTLEY_INTRO), { verdicts }));
 
-    expect(result).toMatchObject({ outcome: 'rejected', introductionId: null, email: null });
+    expect(result).toMatchObject({ outcome: 'rejected', introductionId: null });
     const inbound = await h.inboundFor(h.sesId('ses-verdict-0001'));
     expect(inbound.outcome).toBe('rejected');
     expect(inbound.reasons).toEqual([expect.stringMatching(reason)]);
@@ -64,11 +66,13 @@ describe('capture: SES verdicts', () => {
 
     const [result] = await lenient.handler()(lenient.delivery(lenient.sesId('ses-dmarc-0001'), corpusMessage(MOTLEY_INTRO), { verdicts: { dmarc: 'FAIL' } }));
 
-    expect(result).toMatchObject({ outcome: 'captured', email: 'sent' });
+    expect(result).toMatchObject({ outcome: 'captured' });
     expect((await lenient.inboundFor(lenient.sesId('ses-dmarc-0001'))).verdicts).toMatchObject({ dmarc: 'FAIL' });
     expect(await lenient.introductions()).toHaveLength(1);
+    await lenient.mail.drain();
     expect(lenient.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     expect(lenient.s3).not.toHaveReceivedCommand(DeleteObjectCommand);
+    lenient.close();
     await lenient.expectLogsFreeOfPersonalData();
   });
 
@@ -79,14 +83,18 @@ describe('capture: SES verdicts', () => {
     const [result] = await lenient.handler()(lenient.delivery(lenient.sesId('ses-spam-0001'), corpusMessage(MOTLEY_INTRO), { verdicts: { spam: 'FAIL' } }));
 
     expect(result).toMatchObject({ outcome: 'captured' });
+    await lenient.mail.drain();
     expect(lenient.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    lenient.close();
   });
 
   it('captures with GRAY, PROCESSING_FAILED and DISABLED verdicts (only FAIL rejects)', async () => {
     const [result] = await h.handler()(
       h.delivery(h.sesId('ses-gray-0001'), corpusMessage(MOTLEY_INTRO), { verdicts: { spam: 'GRAY', virus: 'PROCESSING_FAILED', dmarc: 'GRAY', spf: 'DISABLED' } }),
     );
-    expect(result).toMatchObject({ outcome: 'captured', email: 'sent' });
+    expect(result).toMatchObject({ outcome: 'captured' });
+    expect(await h.mail.drain()).toBe(1);
+    expect(h.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
   });
 });
 
@@ -103,7 +111,7 @@ describe('capture: automated mail', () => {
     const raw = corpusMessage(file);
     const [result] = await h.handler()(h.delivery(h.sesId('ses-auto-0001'), raw));
 
-    expect(result).toMatchObject({ outcome: 'ignored', introductionId: null, email: null });
+    expect(result).toMatchObject({ outcome: 'ignored', introductionId: null });
     const inbound = await h.inboundFor(h.sesId('ses-auto-0001'));
     expect(inbound).toMatchObject({ outcome: 'ignored', kind });
     expect(inbound.reasons).toEqual([expect.stringMatching(reason)]);
@@ -130,7 +138,9 @@ describe('capture: failures that must not lose the delivery', () => {
 
     h.storeRaw(h.sesId('ses-missing-0001'), corpusMessage(MOTLEY_INTRO));
     const [retried] = await handler(event);
-    expect(retried).toMatchObject({ outcome: 'captured', repeatDelivery: false, email: 'sent' });
+    expect(retried).toMatchObject({ outcome: 'captured', repeatDelivery: false });
+    expect(await h.mail.drain()).toBe(1);
+    expect(h.ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
   });
 
   const invalidEvents: { name: string; event: unknown }[] = [

@@ -7,7 +7,7 @@ import type { DynamoConnection } from '../../functions/adapters/dynamodb/documen
 import { CAPTURE_ADDRESS, composeMessage, RAW_MAIL, sesEvent, type CaptureHarness } from '../support/capture-harness.ts';
 import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
+import { DeadLetterQueue, invokeAsync, invokeStream } from './support/lambda.ts';
 import { s3ObjectOutput } from './support/s3-object.ts';
 
 /**
@@ -21,6 +21,8 @@ import { s3ObjectOutput } from './support/s3-object.ts';
 
 const PARTNER = 'sam.lee@partners.example';
 const LAMBDA_RETRY_MS = 60_000;
+/** The jobs function's table stream mapping retries a failed record this many times (lib/constructs/jobs.ts). */
+const STREAM_RETRY_ATTEMPTS = 5;
 /** The AWS SDK's standard retry mode: three attempts in all. */
 const SDK_ATTEMPTS = 3;
 
@@ -88,6 +90,8 @@ interface Case {
   readonly inject: (sesId: string, raw: Buffer) => { connection?: DynamoConnection; recover?: () => void; thrown?: () => number };
   /** Whether it outlasts Lambda's retries (then it is dead-lettered and redriven once the fault ends). */
   readonly deadLetters: boolean;
+  /** Where the fault is: the capture (its SES event is retried), or the jobs side's send of its email (its stream record is retried). */
+  readonly side?: 'capture' | 'mail';
 }
 
 const cases: Case[] = [
@@ -122,6 +126,7 @@ const cases: Case[] = [
       return { connection, thrown: () => state.thrown, recover: state.stop };
     },
     deadLetters: true,
+    side: 'mail',
   },
   ...[1, 3].map((count) => ({
     name: `another transaction conflicts with the capture's ${count}×`,
@@ -138,14 +143,17 @@ const cases: Case[] = [
       return {};
     },
     deadLetters: false,
+    side: 'mail',
   },
   {
     name: 'SES throttles the confirmation through every retry',
     inject: () => {
-      for (let attempt = 0; attempt < 3; attempt += 1) h.rejectNextSend(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } }));
+      // The first attempt and the stream's 5 retries.
+      for (let attempt = 0; attempt < 1 + STREAM_RETRY_ATTEMPTS; attempt += 1) h.rejectNextSend(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } }));
       return {};
     },
     deadLetters: true,
+    side: 'mail',
   },
   {
     name: 'S3 answers 500 once',
@@ -198,13 +206,14 @@ describe('AWS faults under the capture: retried, dead-lettered when they last, n
       const raw = await introduction(tag);
       h.storeRaw(sesId, raw);
       const fault = testCase.inject(sesId, raw);
-      const handler = world.handler(fault.connection ? world.wiredOver(fault.connection) : world.dependencies);
+      const side = testCase.side ?? 'capture';
+      const handler = world.handler(fault.connection && side === 'capture' ? world.wiredOver(fault.connection) : world.dependencies);
       const event = sesEvent(sesId, { timestamp: h.clock.now() });
 
       const result = await invokeAsync(handler, event, { deadLetters, beforeRetry: (retry) => h.clock.advance(retry * LAMBDA_RETRY_MS) });
       invocations += result.attempts;
-      sdkRetried += fault.thrown?.() ?? 0;
-      if (result.deadLettered !== testCase.deadLetters) problems.push(`${testCase.name}: ${result.deadLettered ? 'dead-lettered' : 'not dead-lettered'} after ${result.attempts} attempts (${String(result.errors.at(-1))})`);
+      if (side === 'capture') sdkRetried += fault.thrown?.() ?? 0;
+      const captureDeadLettered = result.deadLettered;
       if (result.deadLettered) {
         deadLettered += 1;
         // The operator fixes the cause and redrives the dead-letter queue's message: the same event again.
@@ -213,6 +222,24 @@ describe('AWS faults under the capture: retried, dead-lettered when they last, n
         const redriven = await invokeAsync(world.handler(), event);
         invocations += redriven.attempts;
         if (redriven.deadLettered) problems.push(`${testCase.name}: the redrive failed too (${String(redriven.errors.at(-1))})`);
+      }
+      // Then the jobs side sends the confirmation from the table stream, retried as the mapping retries it.
+      const records = await h.mail.records();
+      const mailHandler = world.mailHandler(fault.connection && side === 'mail' ? await world.mailWiredOver(fault.connection) : world.mailDependencies);
+      const sent = await invokeStream(mailHandler, records, { retryAttempts: STREAM_RETRY_ATTEMPTS, beforeRetry: () => h.clock.advance(LAMBDA_RETRY_MS) });
+      invocations += sent.invocations;
+      if (side === 'mail') sdkRetried += fault.thrown?.() ?? 0;
+      if (sent.deadLettered.length > 0) {
+        deadLettered += 1;
+        fault.recover?.();
+        h.clock.advance(10 * LAMBDA_RETRY_MS);
+        const redriven = await invokeStream(world.mailHandler(), sent.deadLettered, { retryAttempts: STREAM_RETRY_ATTEMPTS, beforeRetry: () => h.clock.advance(LAMBDA_RETRY_MS) });
+        invocations += redriven.invocations;
+        if (redriven.deadLettered.length > 0) problems.push(`${testCase.name}: the stream record's redrive failed too`);
+      }
+      const anyDeadLettered = captureDeadLettered || sent.deadLettered.length > 0;
+      if (anyDeadLettered !== testCase.deadLetters) {
+        problems.push(`${testCase.name}: ${anyDeadLettered ? 'dead-lettered' : 'not dead-lettered'} after ${result.attempts} capture attempts (${String(result.errors.at(-1))}) and ${sent.invocations} stream invocations`);
       }
       problems.push(...(await capturedOnce(testCase.name, tag, sesId)));
     }

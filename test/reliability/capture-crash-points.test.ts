@@ -4,14 +4,16 @@ import { CAPTURE_ADDRESS, composeMessage, type CaptureHarness } from '../support
 import { CrashPlan, crashPoints } from './support/crash-plan.ts';
 import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { invokeAsync } from './support/lambda.ts';
+import { invokeAsync, invokeStream } from './support/lambda.ts';
 import { SOAK } from './support/scale.ts';
 
 /**
- * A crash at every step of the capture, then Lambda's retry. Each scenario runs once to count its
- * steps (every call to a port: the store, the outbox, SES, S3, the parser, the partner
- * directory); then, for each step, a fresh delivery crashes just before it and another just after
- * it took effect, and Lambda retries the event (about a minute later, then two). In the end the
+ * A crash at every step of the capture and of the jobs side's sending of its email, then Lambda's
+ * retry. Each scenario runs once to count its steps (every call to a port: the store, S3, the
+ * parser, the partner directory; then, from the table stream, the reads, the outbox and SES);
+ * then, for each step, a fresh delivery crashes just before it and another just after it took
+ * effect, and Lambda retries the SES event (about a minute later, then two) or the stream record
+ * (as the reliability suite models stream retries, as late). In the end the
  * result is the one a run without a crash gives: one introduction, one history event per cause,
  * one recorded outcome, one email. The only exception is the window the outbox cannot close: SES
  * accepted the email and the attempt died before recording it, so the retry sends it again with
@@ -39,11 +41,25 @@ function wired(plan: CrashPlan | null) {
         partners: plan.wrap('partners', dependencies.partners),
         rawMail: plan.wrap('rawMail', dependencies.rawMail),
         reader: plan.wrap('reader', dependencies.reader),
-        outbox: plan.wrap('outbox', dependencies.outbox),
-        sender: plan.wrap('sender', dependencies.sender),
       }
     : dependencies;
   return world.handler(crashing);
+}
+
+/** The jobs side's handling of the capture's stream records, its ports wrapped by the same plan. */
+function mailWired(plan: CrashPlan | null) {
+  const dependencies = world.mailDependencies;
+  return world.mailHandler(
+    plan
+      ? {
+          ...dependencies,
+          introductions: plan.wrap('introductions', dependencies.introductions),
+          partners: plan.wrap('recipients', dependencies.partners),
+          outbox: plan.wrap('outbox', dependencies.outbox),
+          sender: plan.wrap('sender', dependencies.sender),
+        }
+      : dependencies,
+  );
 }
 
 const intro = (tag: string) =>
@@ -169,13 +185,20 @@ describe('capture: a crash at every step, then the retry', () => {
           const [prior] = await wired(null)(h.delivery(h.sesId(`cp-${tag}-prior-${order}`), raw));
           if (!prior) throw new Error('no summary');
         }
+        await h.mail.drain();
         const event = h.delivery(h.sesId(`cp-${tag}`), await scenario.target(tag));
         return { event, first: await wired(plan)(event).then(() => null, (error: unknown) => error) };
+      };
+      /** The stream records the capture wrote, to the jobs side, retried as Lambda retries them. */
+      const sendMail = async (plan: CrashPlan | null) => {
+        const records = await h.mail.records();
+        return { records, ...(await invokeStream(mailWired(plan), records, { beforeRetry: () => h.clock.advance(LAMBDA_RETRY_MS) })) };
       };
       // The dry run: how many steps, and which.
       const dry = new CrashPlan();
       const clean = await run(`s${index}-dry`, dry);
       expect(clean.first).toBeNull();
+      expect((await sendMail(dry)).deadLettered).toEqual([]);
       const problems: string[] = [];
       const dryProblems = await scenario.check(`s${index}-dry`, dry);
       if (dryProblems.length > 0) problems.push(`without a crash: ${dryProblems.join('; ')}`);
@@ -186,8 +209,6 @@ describe('capture: a crash at every step, then the retry', () => {
         const tag = `s${index}-${point.at}-${point.when}`;
         const plan = new CrashPlan(point.at, point.when);
         const { event, first } = await run(tag, plan);
-        if (plan.crashed) crashes += 1;
-        if (plan.crashed && !first) problems.push(`${tag}: the crash at ${plan.crashed} did not fail the invocation`);
         // Lambda retries the failed event about a minute later (and again), with no crash this time.
         if (first) {
           // The crashed invocation was the first of Lambda's three attempts.
@@ -196,9 +217,19 @@ describe('capture: a crash at every step, then the retry', () => {
           retries += retried.attempts;
           if (retried.deadLettered) problems.push(`${tag}: dead-lettered after ${plan.crashed ?? '?'}: ${String(retried.errors.at(-1))}`);
         }
-        // And a late redelivery changes nothing.
+        // Then the jobs side, from the stream (a crash not injected yet happens here).
+        const crashedInCapture = plan.crashed !== null;
+        const mail = await sendMail(plan);
+        if (plan.crashed) crashes += 1;
+        else problems.push(`${tag}: no crash at step ${point.at}`);
+        if (!crashedInCapture && plan.crashed) retries += mail.invocations - 1;
+        if (mail.deadLettered.length > 0) problems.push(`${tag}: a stream record dead-lettered after ${plan.crashed ?? '?'}`);
+        if (plan.crashed && !first && !(mail.invocations > 1)) problems.push(`${tag}: the crash at ${plan.crashed} did not fail the invocation`);
+        // And a late redelivery (of the SES event, of the stream records) changes nothing.
         h.clock.advance(10 * LAMBDA_RETRY_MS);
         await wired(null)(event);
+        await mailWired(null)({ Records: mail.records });
+        await h.mail.drain();
         for (const problem of await scenario.check(tag, plan)) problems.push(`${tag} (${point.when} ${dry.calls[point.at] ?? '?'}): ${problem}`);
       }
       reportFigures(`capture crash points: ${scenario.name}`, {

@@ -4,7 +4,7 @@ import { createWebHarness, fetchPage, postForm, tokenOf, type FetchedPage, type 
 import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
 import { bookedIntroduction, proposedTimeLink, weeklyPair } from './support/web-world.ts';
-import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
+import { DeadLetterQueue, invokeAsync, invokeStream } from './support/lambda.ts';
 import { watchLogSinks } from './support/log-capture.ts';
 
 /**
@@ -64,7 +64,24 @@ describe('concurrency', () => {
         }),
       );
 
+      // The jobs side sends the confirmation from the stream: the capture's record, handled five times
+      // at once (redeliveries racing); the attempts that find another one sending fail, and Lambda
+      // retries them once the racers are done (a minute later).
+      const records = await h.mail.records();
+      const racing = await Promise.all(Array.from({ length: 5 }, () => world.mailHandler()({ Records: records })));
+      attempts += racing.length;
+      const failed = records.filter((record) => racing.some((result) => result.batchItemFailures.some((failure) => failure.itemIdentifier === record.dynamodb.SequenceNumber)));
+      let streamDeadLettered = 0;
+      for (const _ of racing.filter((result) => result.batchItemFailures.length > 0)) {
+        h.clock.advance(60_000);
+        const result = await invokeStream(world.mailHandler(), failed, { beforeRetry: () => h.clock.advance(60_000) });
+        attempts += result.invocations;
+        streamDeadLettered += result.deadLettered.length;
+      }
+
       const problems: string[] = [];
+      if (records.length !== 1) problems.push(`${records.length} stream records for the jobs side`);
+      if (streamDeadLettered > 0) problems.push(`${streamDeadLettered} stream records dead-lettered`);
       const introductions = (await h.introductions()).filter((introduction) => introduction.messageId === introId);
       if (introductions.length !== 1) problems.push(`${introductions.length} introductions`);
       const id = introductions[0]?.id ?? '';

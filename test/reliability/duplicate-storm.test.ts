@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPTURE_ADDRESS, composeMessage, type CaptureHarness } from '../support/capture-harness.ts';
 import { createCaptureWorld, type CaptureWorld } from './support/capture-world.ts';
 import { reportFigures } from './support/figures.ts';
-import { DeadLetterQueue, invokeAsync } from './support/lambda.ts';
+import { DeadLetterQueue, invokeAsync, invokeStream } from './support/lambda.ts';
 import { forbidInLogs } from './support/log-capture.ts';
 import { seededRandom, shuffled, withConcurrency } from './support/random.ts';
 import { SOAK, scaled } from './support/scale.ts';
@@ -134,6 +134,29 @@ describe('duplicate storm', () => {
       expect(result.deadLettered, `${delivery.message.key} (${delivery.copy}) dead-lettered: ${String(result.errors.at(-1))}`).toBe(false);
       h.clock.advance(1_000);
     });
+    // The jobs side sends the emails from the stream: every record the capture wrote, redelivered as
+    // often as SES redelivered mail (same share of duplicates), in any order, as many at a time.
+    const records = await h.mail.records();
+    const streamDeliveries = [...records];
+    while (streamDeliveries.length < records.length / (1 - DUPLICATE_SHARE)) streamDeliveries.push(records[Math.floor(random() * records.length)] as (typeof records)[number]);
+    // An attempt that finds another one sending fails the record; Lambda retries it once the racers are done.
+    const failedRecords: (typeof records)[number][] = [];
+    await withConcurrency(shuffled(streamDeliveries, random), CONCURRENCY, async (record) => {
+      const { batchItemFailures } = await world.mailHandler()({ Records: [record] });
+      if (batchItemFailures.length > 0) failedRecords.push(record);
+    });
+    let streamDeadLettered = 0;
+    for (const record of failedRecords) {
+      retries += 1;
+      h.clock.advance(LAMBDA_RETRY_MS);
+      const result = await invokeStream(world.mailHandler(), [record], {
+        beforeRetry: () => {
+          retries += 1;
+          h.clock.advance(LAMBDA_RETRY_MS);
+        },
+      });
+      streamDeadLettered += result.deadLettered.length;
+    }
     const seconds = (performance.now() - started) / 1000;
 
     // What must be true in the end.
@@ -170,6 +193,7 @@ describe('duplicate storm', () => {
     for (const record of inbound) outcomes.set(record.outcome, (outcomes.get(record.outcome) ?? 0) + 1);
     const attachedReplies = inbound.filter((record) => record.outcome === 'attached').length;
     if (attachedReplies !== replies.length) failures.push(`${attachedReplies} replies attached of ${replies.length}`);
+    if (streamDeadLettered > 0) failures.push(`${streamDeadLettered} stream records dead-lettered`);
 
     reportFigures('duplicate storm', {
       seed: SEED,
@@ -182,6 +206,7 @@ describe('duplicate storm', () => {
       redeliveries: deliveries.filter((delivery) => delivery.copy === 'redelivery').length,
       'other copies': deliveries.filter((delivery) => delivery.copy === 'other copy').length,
       'replies before their parent': `${repliesBeforeParent} of ${replies.length}`,
+      'stream records (with redeliveries)': streamDeliveries.length,
       'Lambda retries': retries,
       'dead-lettered': deadLetters.messages.length,
       ...Object.fromEntries([...outcomes].sort().map(([outcome, count]) => [`outcome ${outcome}`, count])),

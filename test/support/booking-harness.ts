@@ -522,8 +522,6 @@ export async function createBookingHarness(options: { start?: Date } = {}): Prom
           partners,
           rawMail: { read: () => Promise.resolve(raw) },
           reader: mimeMessageReader,
-          outbox,
-          sender: captureMail,
           clock,
           policy: CAPTURE_POLICY,
         },

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
+import { tableStreamArn } from '../../functions/adapters/dynamodb/create-table.ts';
 import { DynamoCaptureStore } from '../../functions/adapters/dynamodb/capture-store.ts';
 import type { DynamoConnection } from '../../functions/adapters/dynamodb/document-client.ts';
 import { DynamoIntroductionQueries } from '../../functions/adapters/dynamodb/introduction-queries.ts';
@@ -20,6 +22,9 @@ import { SesMailSender } from '../../functions/adapters/ses/ses-mail-sender.ts';
 import { countingMailSender, noBusinessMetrics, type BusinessMetrics } from '../../functions/shared/business-metrics.ts';
 import { captureDelivery, type CaptureDependencies, type CapturePolicy } from '../../functions/domain/capture/capture-delivery.ts';
 import type { InboundRecord } from '../../functions/domain/capture/model.ts';
+import { CAPTURE_MAIL_OUTCOMES, sendCaptureMail, type CaptureMailDependencies } from '../../functions/domain/capture/capture-mail.ts';
+import { followThroughWork } from '../../functions/handlers/follow-through-event.ts';
+import { newInboundWith, openTableStream, type LambdaStreamRecord } from '../../functions/local/stream-poller.ts';
 import type { Introduction, IntroductionEvent } from '../../functions/domain/introductions/introduction.ts';
 import { makeCaptureHandler, type DeliverySummary } from '../../functions/handlers/capture.ts';
 import { captureDependencies } from '../../functions/shared/capture-wiring.ts';
@@ -30,7 +35,8 @@ import { CORPUS_DIR } from './corpus.ts';
 
 /**
  * The capture Lambda as production builds it (real wiring over a fresh DynamoDB Local table, the
- * real S3 and SES adapters), with only the AWS clients for S3 and SES replaced by
+ * real S3 adapter), and the jobs side's sending of the capture's emails over the table's real
+ * stream (the real SES adapter), with only the AWS clients for S3 and SES replaced by
  * aws-sdk-client-mock stubs: S3 serves the raw messages a test "stored", SES accepts every send.
  */
 
@@ -137,6 +143,28 @@ export interface SentEmail {
 }
 
 export type DependencyWrapper = (dependencies: CaptureDependencies) => CaptureDependencies;
+export type MailDependencyWrapper = (dependencies: CaptureMailDependencies) => CaptureMailDependencies;
+
+/**
+ * The jobs function's part in capture: the stream records its event source mapping lets through
+ * for the capture's emails (new inbound records, captured or ambiguous), handled as it handles
+ * them (`followThroughWork`, then `sendCaptureMail`), one record at a time, a failure per record.
+ */
+export interface CaptureMailConsumer {
+  /** The records written since the last call that the mapping's filter lets through, in stream order. */
+  records(): Promise<LambdaStreamRecord[]>;
+  /** Hands these records (again, for a redelivery) to the consumer; returns those that failed (Lambda retries them) and their errors. */
+  deliver(records: readonly LambdaStreamRecord[], options?: MailOptions): Promise<{ failed: LambdaStreamRecord[]; errors: unknown[] }>;
+  /** `records` then `deliver`; fails when a record fails. Returns how many records were handled. */
+  drain(options?: MailOptions): Promise<number>;
+}
+
+/** To inject faults: wrap the dependencies, or wire them over another DynamoDB connection (one whose client fails a call). */
+export interface MailOptions {
+  readonly wrap?: MailDependencyWrapper;
+  readonly connection?: DynamoConnection;
+  readonly metrics?: BusinessMetrics;
+}
 
 export interface CaptureHarness {
   readonly connection: DynamoConnection;
@@ -148,11 +176,15 @@ export interface CaptureHarness {
   readonly store: DynamoCaptureStore;
   readonly queries: DynamoIntroductionQueries;
   readonly outbox: DynamoOutbox;
+  /** The jobs side, which sends the capture's emails from the table stream. */
+  readonly mail: CaptureMailConsumer;
   /**
    * The production handler over the real wiring. To inject faults, a test may wrap the dependencies
    * or give the wiring another DynamoDB connection (one whose client fails a call).
    */
   handler(options?: { wrap?: DependencyWrapper; connection?: DynamoConnection; metrics?: BusinessMetrics }): (event: unknown) => Promise<DeliverySummary[]>;
+  /** Stops reading the table stream. */
+  close(): void;
   /** The next SendEmail call fails with this error (SES throttling, a timeout...). */
   rejectNextSend(error: Error): void;
   registerPartner(email: string, name?: string | null): Promise<void>;
@@ -248,6 +280,52 @@ export async function createCaptureHarness(options: { policy?: Partial<CapturePo
   const queries = new DynamoIntroductionQueries(connection);
   const outbox = new DynamoOutbox(connection);
 
+  const endpoint = inject('dynamoEndpoint');
+  const rawClient = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const streamArn = await tableStreamArn(rawClient, connection.tableName);
+  rawClient.destroy();
+  const stream = await openTableStream({ endpoint, streamArn, from: 'TRIM_HORIZON' });
+  const toJobs = newInboundWith(CAPTURE_MAIL_OUTCOMES);
+  const mail: CaptureMailConsumer = {
+    async records() {
+      const read: LambdaStreamRecord[] = [];
+      for (let batch = await stream.read(); batch.length > 0; batch = await stream.read()) read.push(...batch);
+      return read.filter(toJobs).sort((a, b) => (BigInt(a.dynamodb.SequenceNumber) < BigInt(b.dynamodb.SequenceNumber) ? -1 : 1));
+    },
+    async deliver(records, { wrap, connection: wiredConnection, metrics = noBusinessMetrics } = {}) {
+      const real: CaptureMailDependencies = {
+        introductions: wiredConnection ? new DynamoCaptureStore(wiredConnection) : store,
+        partners: wiredConnection ? new DynamoPartnerStore(wiredConnection) : partners,
+        outbox: wiredConnection ? new DynamoOutbox(wiredConnection) : outbox,
+        // As the jobs function wires it: every email SES accepts (or refuses) is counted.
+        sender: countingMailSender(new SesMailSender(sesClient, SENDER), metrics),
+        clock,
+        settings: { captureAddress: policy.captureAddress },
+      };
+      const dependencies = wrap ? wrap(real) : real;
+      const failed: LambdaStreamRecord[] = [];
+      const errors: unknown[] = [];
+      for (const record of records) {
+        try {
+          const work = followThroughWork(record);
+          if (work?.kind === 'capture_mail') await sendCaptureMail(work.inbound, dependencies);
+        } catch (error) {
+          // As the jobs handler does: counted, and reported failed so that Lambda retries the record.
+          metrics.failure('job_error');
+          failed.push(record);
+          errors.push(error);
+        }
+      }
+      return { failed, errors };
+    },
+    async drain(options) {
+      const records = await mail.records();
+      const { errors } = await mail.deliver(records, options);
+      if (errors.length > 0) throw new AggregateError(errors, `${errors.length} of ${records.length} capture email record(s) failed`);
+      return records.length;
+    },
+  };
+
   const queryItems = async (pk: string, skPrefix: string) => {
     const { Items } = await connection.client.send(
       new QueryCommand({
@@ -270,12 +348,12 @@ export async function createCaptureHarness(options: { policy?: Partial<CapturePo
     store,
     queries,
     outbox,
+    mail,
+    close: () => stream.close(),
     handler({ wrap, connection: wiredConnection, metrics = noBusinessMetrics } = {}) {
       const real = captureDependencies({
         connection: wiredConnection ?? connection,
         rawMail: new S3RawMailSource(s3Client),
-        // As the Lambda wires it: every email SES accepts (or refuses) is counted.
-        sender: countingMailSender(new SesMailSender(sesClient, SENDER), metrics),
         policy,
         clock,
       });

@@ -31,7 +31,8 @@ import type { Job } from '../../functions/domain/schedules/jobs.ts';
 import type { JobScheduler } from '../../functions/domain/schedules/scheduler-port.ts';
 import { followThroughWork } from '../../functions/handlers/follow-through-event.ts';
 import { makeJobsHandler } from '../../functions/handlers/jobs.ts';
-import { entityIs, type LambdaStreamRecord } from '../../functions/local/stream-poller.ts';
+import { entityIs, newInboundWith, type LambdaStreamRecord } from '../../functions/local/stream-poller.ts';
+import { CAPTURE_MAIL_OUTCOMES } from '../../functions/domain/capture/capture-mail.ts';
 import { captureDependencies } from '../../functions/shared/capture-wiring.ts';
 import { followThroughDependencies } from '../../functions/shared/follow-through-wiring.ts';
 import type { LogSink } from '../../functions/shared/logger.ts';
@@ -236,6 +237,8 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
     error: (...args: unknown[]) => void logs.push({ level: 'error', args }),
   };
   const jobs = makeJobsHandler({ followThrough: dependencies, logger });
+  // The same jobs handler for the capture's emails (the stream's new inbound records), which go to `captureMail`.
+  const captureJobs = makeJobsHandler({ followThrough: { ...dependencies, sender: captureMail }, logger });
   const bookingHandler = booking.handler();
 
   // Raw mail "stored" by the receipt rule, by location.
@@ -243,7 +246,6 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
   const capture = captureDependencies({
     connection,
     rawMail: { read: (location) => Promise.resolve(rawStore.get(location) ?? Buffer.alloc(0)) },
-    sender: captureMail,
     policy: CAPTURE_POLICY,
     clock,
   });
@@ -324,6 +326,7 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
   // The stack's (and local mode's) filters on the two event source mappings.
   const toBooking = (record: LambdaStreamRecord) => entityIs(['introduction'], ['INSERT'])(record) || entityIs(['partner'], ['MODIFY'])(record);
   const toFollowThrough = entityIs(['introduction', 'pair', 'group'], ['INSERT', 'MODIFY']);
+  const toCaptureMail = newInboundWith(CAPTURE_MAIL_OUTCOMES);
 
   /** A record the jobs handler reported failed: run it again directly, to fail with its error rather than its name. */
   const explainFailure = async (records: readonly LambdaStreamRecord[], failures: readonly { itemIdentifier: string }[]): Promise<never> => {
@@ -341,6 +344,12 @@ export async function createFollowThroughHarness(options: { start?: Date } = {})
       const result = await bookingHandler({ Records: forBooking });
       const failed = 'batchItemFailures' in result ? result.batchItemFailures : [];
       if (failed.length > 0) throw new Error(`the booking handler failed ${failed.length} stream record(s): ${JSON.stringify(booking.logs.map((call) => call.args))}`);
+    }
+    const forCaptureMail = records.filter(toCaptureMail);
+    if (forCaptureMail.length > 0) {
+      const result = await captureJobs({ Records: forCaptureMail });
+      const failed = 'batchItemFailures' in result ? result.batchItemFailures : [];
+      if (failed.length > 0) throw new Error(`the jobs handler failed ${failed.length} capture email record(s): ${JSON.stringify(logs.filter((call) => call.level !== 'info').map((call) => call.args))}`);
     }
     const forJobs = records.filter(toFollowThrough);
     figures.streamRecords += forJobs.length;

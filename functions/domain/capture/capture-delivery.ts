@@ -5,8 +5,6 @@ import { splitBody } from '../message/body-sections.ts';
 import type { Pair, PairNote } from '../pairs/pair.ts';
 import { deterministicId } from '../shared/ids.ts';
 import type { Clock } from '../shared/clock.ts';
-import { sendOnce, type MailSender, type Outbox } from '../outbound/outbound-email.ts';
-import { captureConfirmationEmail, needsAttentionEmail } from './capture-emails.ts';
 import { type InboundOutcome, type InboundRecord, type SesVerdicts } from './model.ts';
 import { contactFrom, type Contact, type Introduction } from '../introductions/introduction.ts';
 import type { Partner } from '../partners/partner.ts';
@@ -61,8 +59,6 @@ export interface CaptureDependencies {
   readonly partners: PartnerDirectory;
   readonly rawMail: RawMailSource;
   readonly reader: MessageReader;
-  readonly outbox: Outbox;
-  readonly sender: MailSender;
   readonly clock: Clock;
   readonly policy: CapturePolicy;
 }
@@ -73,14 +69,14 @@ export interface CaptureResult {
   readonly introductionId: string | null;
   /** True when this delivery had been handled before (an SES redelivery or a Lambda retry). */
   readonly repeatDelivery: boolean;
-  readonly email: 'sent' | 'already_sent' | null;
 }
 
 /**
  * Handles one delivery to the capture address, exactly once in effect: whatever happens, the
  * delivery ends with one recorded outcome; a new introduction is written in one conditional
- * transaction and confirmed by at most one email, and a redelivery or retry only finishes what an
- * earlier attempt left undone.
+ * transaction, and a redelivery or retry only finishes what an earlier attempt left undone. The
+ * capture sends no mail: the recorded outcome reaches the table stream, whose consumer on the jobs
+ * side sends what it earns (`sendCaptureMail`), once.
  */
 export async function captureDelivery(delivery: InboundDelivery, dependencies: CaptureDependencies): Promise<CaptureResult> {
   const previous = await dependencies.store.findInbound(delivery.deliveryId);
@@ -196,8 +192,7 @@ async function captureIntroduction(delivery: InboundDelivery, dependencies: Capt
     });
   }
   await adoptWaitingReplies(introduction.id, introduction.messageId, dependencies);
-  const email = await sendOnce(captureConfirmationEmail(introduction, owner), { ...dependencies, now: () => dependencies.clock.now() });
-  return { outcome: 'captured', reasons: inbound.reasons, introductionId: introduction.id, repeatDelivery: false, email };
+  return { outcome: 'captured', reasons: inbound.reasons, introductionId: introduction.id, repeatDelivery: false };
 }
 
 async function attachReply(
@@ -230,7 +225,7 @@ async function attachReply(
     return recordOutcome(delivery, dependencies, { outcome: 'duplicate', reasons: ['this reply was already recorded from another copy'], introductionId, facts });
   }
   await adoptWaitingReplies(introductionId, facts.message.messageId, dependencies);
-  return { outcome: 'attached', reasons, introductionId, repeatDelivery: false, email: null };
+  return { outcome: 'attached', reasons, introductionId, repeatDelivery: false };
 }
 
 /**
@@ -248,7 +243,7 @@ async function waitForThread(delivery: InboundDelivery, dependencies: CaptureDep
   const saved = await dependencies.store.saveWaitingReply({ inbound, awaited });
   if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
   const adopted = await adoptIfThreadArrived({ ...inbound, waitingFor: awaited }, dependencies);
-  return adopted ?? { outcome: 'ignored', reasons: inbound.reasons, introductionId: null, repeatDelivery: false, email: null };
+  return adopted ?? { outcome: 'ignored', reasons: inbound.reasons, introductionId: null, repeatDelivery: false };
 }
 
 /**
@@ -261,7 +256,7 @@ async function adoptIfThreadArrived(waiting: InboundRecord, dependencies: Captur
   await adoptWaitingReply(waiting.deliveryId, introductionId, dependencies);
   await adoptWaitingReplies(introductionId, waiting.messageId, dependencies);
   const settled = await requireInbound(dependencies.store, waiting.deliveryId);
-  return { outcome: settled.outcome, reasons: settled.reasons, introductionId: settled.introductionId, repeatDelivery: false, email: null };
+  return { outcome: settled.outcome, reasons: settled.reasons, introductionId: settled.introductionId, repeatDelivery: false };
 }
 
 /** Replies that arrived before `messageId` was captured join its introduction, and replies waiting for those, in turn. */
@@ -313,22 +308,15 @@ async function recordPairNote(delivery: InboundDelivery, dependencies: CaptureDe
 async function recordAmbiguous(delivery: InboundDelivery, dependencies: CaptureDependencies, facts: MessageFacts): Promise<CaptureResult> {
   const partner = facts.sender?.address ? await dependencies.partners.getPartner(facts.sender.address) : null;
   const reasons = partner ? facts.understanding.reasons : [...facts.understanding.reasons, 'the sender is not a registered partner, so no one was told'];
-  const result = await recordOutcome(delivery, dependencies, { outcome: 'ambiguous', reasons, facts });
-  if (result.repeatDelivery || !partner) return result;
-  const email = await sendOnce(needsAttentionEmail(partner, needsAttentionFacts(delivery.deliveryId, facts.message.subject, facts.message.messageId, reasons), dependencies.policy), {
-    ...dependencies,
-    now: () => dependencies.clock.now(),
-  });
-  return { ...result, email };
+  return recordOutcome(delivery, dependencies, { outcome: 'ambiguous', reasons, facts });
 }
 
 /**
- * A delivery seen before: finish whatever the earlier attempt may not have (the email after a
- * crash between the write and the send); never write or send anything twice.
+ * A delivery seen before: finish whatever the earlier attempt may not have (the replies waiting
+ * for its message); never write anything twice.
  */
 async function finishEarlierAttempt(previous: InboundRecord, dependencies: CaptureDependencies): Promise<CaptureResult> {
   const result = { outcome: previous.outcome, reasons: previous.reasons, introductionId: previous.introductionId, repeatDelivery: true };
-  const send = { ...dependencies, now: () => dependencies.clock.now() };
   // The earlier attempt may have stopped before the replies waiting for this message joined it.
   if ((previous.outcome === 'captured' || previous.outcome === 'attached') && previous.introductionId) {
     await adoptWaitingReplies(previous.introductionId, previous.messageId, dependencies);
@@ -337,19 +325,7 @@ async function finishEarlierAttempt(previous: InboundRecord, dependencies: Captu
     const adopted = await adoptIfThreadArrived(previous, dependencies);
     if (adopted) return { ...adopted, repeatDelivery: true };
   }
-  if (previous.outcome === 'captured' && previous.introductionId) {
-    const introduction = await dependencies.store.getIntroduction(previous.introductionId);
-    const owner = introduction ? await dependencies.partners.getPartner(introduction.owner) : null;
-    if (introduction && owner) return { ...result, email: await sendOnce(captureConfirmationEmail(introduction, owner), send) };
-  }
-  if (previous.outcome === 'ambiguous' && previous.sender) {
-    const partner = await dependencies.partners.getPartner(previous.sender);
-    if (partner) {
-      const email = needsAttentionEmail(partner, needsAttentionFacts(previous.deliveryId, previous.subject, previous.messageId, previous.reasons), dependencies.policy);
-      return { ...result, email: await sendOnce(email, send) };
-    }
-  }
-  return { ...result, email: null };
+  return result;
 }
 
 async function recordOutcome(
@@ -360,7 +336,7 @@ async function recordOutcome(
   const inbound = inboundRecord(delivery, outcome);
   const saved = await dependencies.store.saveOutcome(inbound);
   if (saved === 'delivery_exists') return finishEarlierAttempt(await requireInbound(dependencies.store, delivery.deliveryId), dependencies);
-  return { outcome: inbound.outcome, reasons: inbound.reasons, introductionId: inbound.introductionId, repeatDelivery: false, email: null };
+  return { outcome: inbound.outcome, reasons: inbound.reasons, introductionId: inbound.introductionId, repeatDelivery: false };
 }
 
 function inboundRecord(
@@ -467,8 +443,4 @@ async function findOwningPartner(directory: PartnerDirectory, people: readonly (
 /** Same message, same id: two copies of one introduction (CC and BCC, two capture addresses) collide. */
 function introductionIdFor(message: MailMessage, delivery: InboundDelivery): string {
   return message.messageId ? deterministicId('message-id', message.messageId) : deterministicId('delivery', delivery.deliveryId);
-}
-
-function needsAttentionFacts(deliveryId: string, subject: string | null, messageId: string | null, reasons: readonly string[]) {
-  return { deliveryId, subject, messageId, reasons };
 }

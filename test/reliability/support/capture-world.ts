@@ -1,5 +1,7 @@
 import type { DynamoConnection } from '../../../functions/adapters/dynamodb/document-client.ts';
 import { captureDelivery, type CaptureDependencies } from '../../../functions/domain/capture/capture-delivery.ts';
+import type { CaptureMailDependencies } from '../../../functions/domain/capture/capture-mail.ts';
+import type { LambdaStreamRecord } from '../../../functions/local/stream-poller.ts';
 import { makeCaptureHandler, type DeliverySummary } from '../../../functions/handlers/capture.ts';
 import { logger } from '../../../functions/shared/logger.ts';
 import { createCaptureHarness, RAW_MAIL, type CaptureHarness } from '../../support/capture-harness.ts';
@@ -16,6 +18,12 @@ export interface CaptureWorld {
   readonly dependencies: CaptureDependencies;
   /** The production handler over these dependencies, or over others (with faults injected). */
   handler(dependencies?: CaptureDependencies): (event: unknown) => Promise<DeliverySummary[]>;
+  /** The jobs side's dependencies for the capture's emails, as production wires them over the harness. */
+  readonly mailDependencies: CaptureMailDependencies;
+  /** The jobs side's handling of stream records over these dependencies, or over others; reports failed records as Lambda expects. */
+  mailHandler(dependencies?: CaptureMailDependencies): (event: { Records: LambdaStreamRecord[] }) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+  /** The jobs side's wiring for the capture's emails over another DynamoDB connection to the same table (a faulty one). */
+  mailWiredOver(connection: DynamoConnection): Promise<CaptureMailDependencies>;
   /** The production wiring over another DynamoDB connection to the same table (a faulty one). */
   wiredOver(connection: DynamoConnection): CaptureDependencies;
   stop(): void;
@@ -32,11 +40,27 @@ export async function createCaptureWorld(partners: readonly (readonly [email: st
     return wired;
   };
   const dependencies = wiredOver();
+  const mailWiredOver = async (connection?: DynamoConnection): Promise<CaptureMailDependencies> => {
+    let wired: CaptureMailDependencies | undefined;
+    await h.mail.deliver([], { ...(connection ? { connection } : {}), wrap: (dependencies) => (wired = dependencies) });
+    if (!wired) throw new Error('the capture harness did not wire the capture emails');
+    return wired;
+  };
+  const realMail = await mailWiredOver();
   return {
     h,
     dependencies,
     handler: (wired = dependencies) => makeCaptureHandler({ capture: (delivery) => captureDelivery(delivery, wired), rawMail: RAW_MAIL, logger }),
     wiredOver,
-    stop: () => h.connection.client.destroy(),
+    mailDependencies: realMail,
+    mailWiredOver,
+    mailHandler: (wired = realMail) => async (event) => {
+      const { failed } = await h.mail.deliver(event.Records, { wrap: () => wired });
+      return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.dynamodb.SequenceNumber })) };
+    },
+    stop: () => {
+      h.close();
+      h.connection.client.destroy();
+    },
   };
 }

@@ -2,29 +2,10 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeMail } from '../../../functions/adapters/mail/compose-mail.ts';
 import { captureConfirmationEmail, needsAttentionEmail } from '../../../functions/domain/capture/capture-emails.ts';
-import { nameFromAddress, type Introduction } from '../../../functions/domain/introductions/introduction.ts';
+import { nameFromAddress } from '../../../functions/domain/introductions/introduction.ts';
+import { introduction, sam } from './capture-fixtures.ts';
 import type { Partner } from '../../../functions/domain/partners/partner.ts';
 import { deterministicId } from '../../../functions/domain/shared/ids.ts';
-
-const sam: Partner = { email: 'sam@partners.example', name: 'Sam Lee', timeZone: 'Europe/London', createdAt: '2026-11-01T00:00:00.000Z' };
-const introduction: Introduction = {
-  id: 'intro1',
-  introducer: { email: 'sam@partners.example', name: null },
-  parties: [
-    { email: 'jane.doe@acme.example', name: null },
-    { email: 'bob@roe.example', name: 'Roe, Bob' },
-  ],
-  forwardedBy: null,
-  owner: 'sam@partners.example',
-  subject: 'Jane, meet Bob',
-  context: 'Jane, meet Bob.',
-  messageId: '<m1@partners.example>',
-  repliesTo: null,
-  status: 'introduced',
-  createdAt: '2026-11-24T09:30:00.000Z',
-  deliveryId: 'd1',
-  rawLocation: 's3://bucket/inbound/d1',
-};
 
 describe('the capture confirmation', () => {
   it('names the people, says who introduced whom from the owner’s side, and threads to the introduction', () => {

@@ -25,7 +25,7 @@ metricsForEachTest((capture, fresh) => {
 });
 
 function captureResult(overrides: Partial<CaptureResult>): CaptureResult {
-  return { outcome: 'captured', reasons: [], introductionId: 'intro-1', repeatDelivery: false, email: 'sent', ...overrides };
+  return { outcome: 'captured', reasons: [], introductionId: 'intro-1', repeatDelivery: false, ...overrides };
 }
 
 describe('Powertools business metrics: the EMF the functions write', () => {
@@ -105,18 +105,16 @@ describe('Powertools business metrics: the EMF the functions write', () => {
 });
 
 describe('counting outcomes from the use cases’ results', () => {
-  it('counts an introduction on the delivery that recorded it, or on the retry that confirmed it, never on a redelivery', () => {
+  it('counts an introduction on the delivery that recorded it, never on a redelivery or retry', () => {
     countCapture(metrics, captureResult({}));
-    countCapture(metrics, captureResult({ repeatDelivery: true, email: 'already_sent' }));
-    // An earlier attempt wrote the introduction and stopped before the confirmation: this retry finishes it.
-    countCapture(metrics, captureResult({ repeatDelivery: true, email: 'sent' }));
-    countCapture(metrics, captureResult({ outcome: 'duplicate', email: null }));
-    countCapture(metrics, captureResult({ outcome: 'rejected', email: null }));
-    countCapture(metrics, captureResult({ outcome: 'ambiguous', introductionId: null, email: 'sent' }));
-    countCapture(metrics, captureResult({ outcome: 'ambiguous', introductionId: null, repeatDelivery: true, email: 'already_sent' }));
+    countCapture(metrics, captureResult({ repeatDelivery: true }));
+    countCapture(metrics, captureResult({ outcome: 'duplicate' }));
+    countCapture(metrics, captureResult({ outcome: 'rejected' }));
+    countCapture(metrics, captureResult({ outcome: 'ambiguous', introductionId: null }));
+    countCapture(metrics, captureResult({ outcome: 'ambiguous', introductionId: null, repeatDelivery: true }));
     metrics.publish();
 
-    expect(emf.total('IntroductionsCaptured')).toBe(2);
+    expect(emf.total('IntroductionsCaptured')).toBe(1);
     expect(emf.total('Failures', { reason: 'introduction_ambiguous' })).toBe(1);
     expect(emf.total('Failures')).toBe(1);
   });
@@ -171,7 +169,7 @@ describe('the handlers count what their use cases return', () => {
   const at = new Date('2026-11-24T09:30:00.000Z');
 
   it('capture: captured per record, capture_error when the capture throws, invalid_event for a foreign event', async () => {
-    const results = [captureResult({}), captureResult({ repeatDelivery: true, email: 'already_sent' })];
+    const results = [captureResult({}), captureResult({ repeatDelivery: true })];
     const handler = makeCaptureHandler({
       capture: () => {
         const next = results.shift();
