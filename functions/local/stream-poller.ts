@@ -77,21 +77,28 @@ export async function openTableStream(options: { endpoint: string; streamArn: st
 
   return {
     async read() {
-      // New shards appear over time; new ones are read from their start.
-      await refreshShards('TRIM_HORIZON');
       const records: LambdaStreamRecord[] = [];
-      for (const [shardId, iterator] of iterators) {
-        if (!iterator) continue;
-        try {
-          const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-          iterators.set(shardId, NextShardIterator);
-          const last = Records?.at(-1)?.dynamodb?.SequenceNumber;
-          if (last) lastSequence.set(shardId, last);
-          records.push(...(Records ?? []).map(toLambdaRecord));
-        } catch (error) {
-          // Expired (idle too long), or DynamoDB Local's trimmed error on an iterator taken while the shard was empty: take a new one.
-          if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) iterators.delete(shardId);
-          else throw error;
+      // A second pass reads the shards whose iterator had to be replaced, so an empty answer means
+      // nothing new rather than "the iterator went stale" (callers stop reading on empty).
+      for (let pass = 0, replaced = true; replaced && pass < 2; pass += 1) {
+        replaced = false;
+        // New shards appear over time; new ones are read from their start.
+        await refreshShards('TRIM_HORIZON');
+        for (const [shardId, iterator] of iterators) {
+          if (!iterator) continue;
+          try {
+            const { Records, NextShardIterator } = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
+            iterators.set(shardId, NextShardIterator);
+            const last = Records?.at(-1)?.dynamodb?.SequenceNumber;
+            if (last) lastSequence.set(shardId, last);
+            records.push(...(Records ?? []).map(toLambdaRecord));
+          } catch (error) {
+            // Expired (idle too long), or DynamoDB Local's trimmed error on an iterator taken while the shard was empty: take a new one.
+            if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
+              iterators.delete(shardId);
+              replaced = true;
+            } else throw error;
+          }
         }
       }
       return records;
