@@ -177,7 +177,7 @@ export function costMetrics(inputs: CostInputs): Metric[] {
   const emails = inputs.e2e.emailsPerIntro + ASSUMED.lifecycle.emails;
   const sesPerThousand = scaleUsage(sesUsage(inputs), 1000);
   const receiving = costOf(addUsage({ sesInboundMessages: sesPerThousand.sesInboundMessages, sesInboundChunks: sesPerThousand.sesInboundChunks })).total;
-  const sesFloor = `SES alone ${dollars(perThousand.byService.ses)} (receiving the introduction ${dollars(receiving)}, ${emails} emails out ${dollars(perThousand.byService.ses - receiving)}), everything else ${dollars(perThousand.total - perThousand.byService.ses)}`;
+  const sesFloor = `SES alone ${dollars(perThousand.byService.ses)} (receiving the introduction ${dollars(receiving)}, ${significant(emails, 3)} emails out ${dollars(perThousand.byService.ses - receiving)}), everything else ${dollars(perThousand.total - perThousand.byService.ses)}`;
   const group = groupMonthUsage(inputs);
   const recurring = costOf(group.recurring);
   const fixed = costOf(group.fixed);
@@ -187,7 +187,7 @@ export function costMetrics(inputs: CostInputs): Metric[] {
       metric: 'cost_usd_per_1000_intros',
       value: significant(perThousand.total, 3),
       unit: 'USD',
-      detail: `${describeBreakdown(perThousand.byService)}; ${sesFloor}; per introduction ${emails} emails out (${significant(inputs.e2e.emailsPerIntro, 2)} measured to booking), 1 in (${Math.round(inputs.e2e.rawBytesPerIntro)} bytes), ${Math.round(usage.dynamoWriteUnits)} WRU + ${Math.round(usage.dynamoReadUnits)} RRU (twice the ${Math.round(inputs.e2e.dynamo.writeUnits / inputs.e2e.introductions)} + ${Math.round(inputs.e2e.dynamo.readUnits / inputs.e2e.introductions)} measured to booking), ${Math.round(inputs.e2e.storedBytesPerIntro / 1024)} KB in the table at booking; ${source}`,
+      detail: `${describeBreakdown(perThousand.byService)}; ${sesFloor}; per introduction ${significant(emails, 3)} emails out (${significant(inputs.e2e.emailsPerIntro, 2)} measured to booking), 1 in (${Math.round(inputs.e2e.rawBytesPerIntro)} bytes), ${Math.round(usage.dynamoWriteUnits)} WRU + ${Math.round(usage.dynamoReadUnits)} RRU (twice the ${Math.round(inputs.e2e.dynamo.writeUnits / inputs.e2e.introductions)} + ${Math.round(inputs.e2e.dynamo.readUnits / inputs.e2e.introductions)} measured to booking), ${Math.round(inputs.e2e.storedBytesPerIntro / 1024)} KB in the table at booking; ${source}`,
     },
     {
       metric: 'cost_usd_per_month_group12',
