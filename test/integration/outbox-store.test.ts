@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { meterDynamo } from '../../bench/dynamo-meter.ts';
 import { DynamoOutbox } from '../../functions/adapters/dynamodb/outbox-store.ts';
 import { keys } from '../../functions/adapters/dynamodb/keys.ts';
-import { sendOnce, type OutboundEmail } from '../../functions/domain/outbound/outbound-email.ts';
+import { EmailInProgressError, EmailRefusedError, sendOnce, type MailSender, type OutboundEmail } from '../../functions/domain/outbound/outbound-email.ts';
 import { createTestTable } from '../support/dynamo.ts';
 
 const NOW = new Date('2026-11-24T09:00:00.000Z');
@@ -56,5 +56,51 @@ describe('outbox items', () => {
     // claim alone was about 10.
     const { writeUnits } = meter.tally();
     expect(writeUnits).toBeLessThanOrEqual(9);
+  });
+
+  describe('a send that fails, retried at once (as a stream record is, well within the lease)', () => {
+    const failingOnce = (error: Error) => {
+      let calls = 0;
+      const sender: MailSender = {
+        send: () => {
+          calls += 1;
+          return calls === 1 ? Promise.reject(error) : Promise.resolve({ messageId: `<retry-${calls}@refer.local>` });
+        },
+      };
+      return { sender, calls: () => calls };
+    };
+
+    it('sends on the retry when the mail service refused the email (its claim was given up)', async () => {
+      const outbox = new DynamoOutbox(await createTestTable());
+      const { sender, calls } = failingOnce(new EmailRefusedError('SES refused the email: TooManyRequestsException'));
+      await expect(sendOnce(email, { outbox, sender, now: () => NOW })).rejects.toBeInstanceOf(EmailRefusedError);
+      expect(await sendOnce(email, { outbox, sender, now: () => NOW })).toBe('sent');
+      expect(await sendOnce(email, { outbox, sender, now: () => NOW })).toBe('already_sent');
+      expect(calls()).toBe(2);
+      expect(await outbox.get(email.outboxKey)).toMatchObject({ status: 'sent', messageId: '<retry-2@refer.local>' });
+    });
+
+    it('keeps the claim when the failure may have come after the email went out (a timeout): the retry waits for the lease', async () => {
+      const outbox = new DynamoOutbox(await createTestTable());
+      const { sender, calls } = failingOnce(new Error('socket hang up'));
+      await expect(sendOnce(email, { outbox, sender, now: () => NOW })).rejects.toThrow('socket hang up');
+      await expect(sendOnce(email, { outbox, sender, now: () => NOW })).rejects.toBeInstanceOf(EmailInProgressError);
+      expect(calls()).toBe(1);
+      // After the lease, the crashed attempt's email is sent (the window the outbox cannot close).
+      expect(await sendOnce(email, { outbox, sender, now: () => new Date(NOW.getTime() + 60_000) })).toBe('sent');
+    });
+
+    it("releasing gives up only that attempt's claim: a newer claim and a sent email stay", async () => {
+      const outbox = new DynamoOutbox(await createTestTable());
+      const firstLease = new Date(NOW.getTime() + 45_000);
+      expect(await outbox.claim(email, NOW, firstLease)).toBe('claimed');
+      const later = new Date(NOW.getTime() + 50_000);
+      expect(await outbox.claim(email, later, new Date(later.getTime() + 45_000))).toBe('claimed');
+      await outbox.release(email.outboxKey, firstLease);
+      expect(await outbox.claim(email, later, new Date(later.getTime() + 45_000))).toBe('in_progress');
+      await outbox.markSent(email.outboxKey, later, '<sent@refer.local>');
+      await outbox.release(email.outboxKey, new Date(later.getTime() + 45_000));
+      expect(await outbox.claim(email, later, new Date(later.getTime() + 45_000))).toBe('already_sent');
+    });
   });
 });

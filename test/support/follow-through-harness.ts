@@ -143,6 +143,9 @@ class CountingOutbox implements Outbox {
   markSent(outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread): Promise<void> {
     return this.inner.markSent(outboxKey, sentAt, messageId, thread);
   }
+  release(outboxKey: string, leaseUntil: Date): Promise<void> {
+    return this.inner.release(outboxKey, leaseUntil);
+  }
 }
 
 export interface DrainResult {

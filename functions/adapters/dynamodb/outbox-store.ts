@@ -66,6 +66,25 @@ export class DynamoOutbox implements Outbox {
     else await this.connection.client.send(new TransactWriteCommand({ TransactItems: [markSent, messageIdItem] }));
   }
 
+  async release(outboxKey: string, leaseUntil: Date): Promise<void> {
+    try {
+      await this.connection.client.send(
+        new UpdateCommand({
+          TableName: this.connection.tableName,
+          Key: keys.outbox(outboxKey),
+          // The lease ends now: the next claim finds it run out.
+          UpdateExpression: 'SET leaseUntil = :released',
+          ConditionExpression: '#status = :sending AND leaseUntil = :ours',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':released': new Date(0).toISOString(), ':sending': 'sending', ':ours': leaseUntil.toISOString() },
+        }),
+      );
+    } catch (error) {
+      // Already sent or claimed again by another attempt: theirs to keep.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /** One email by its outbox key; null when there is none. */
   async get(outboxKey: string): Promise<OutboxEntry | null> {
     const { Item } = await this.connection.client.send(new GetCommand({ TableName: this.connection.tableName, Key: keys.outbox(outboxKey) }));

@@ -1,5 +1,5 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { MailSender, OutboundEmail } from '../../domain/outbound/outbound-email.ts';
+import { SendEmailCommand, SESv2ServiceException, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { EmailRefusedError, type MailSender, type OutboundEmail } from '../../domain/outbound/outbound-email.ts';
 import { composeMail, type SenderIdentity } from '../mail/compose-mail.ts';
 
 /** Sends through SES v2 as raw MIME, so our headers (threading, markers) go out exactly as built. */
@@ -11,14 +11,20 @@ export class SesMailSender implements MailSender {
 
   async send(email: OutboundEmail): Promise<{ messageId: string }> {
     const { raw, messageId } = await composeMail(email, this.from);
-    await this.ses.send(
-      new SendEmailCommand({
-        FromEmailAddress: this.from.address,
-        Destination: { ToAddresses: email.to.map((contact) => contact.email) },
-        Content: { Raw: { Data: raw } },
-        EmailTags: [{ Name: 'purpose', Value: email.purpose }],
-      }),
-    );
+    try {
+      await this.ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: this.from.address,
+          Destination: { ToAddresses: email.to.map((contact) => contact.email) },
+          Content: { Raw: { Data: raw } },
+          EmailTags: [{ Name: 'purpose', Value: email.purpose }],
+        }),
+      );
+    } catch (error) {
+      // SES answered with an error (after the SDK's own retries): the email was not accepted.
+      if (error instanceof SESv2ServiceException) throw new EmailRefusedError(`SES refused the email: ${error.name}`, { cause: error });
+      throw error;
+    }
     return { messageId };
   }
 }

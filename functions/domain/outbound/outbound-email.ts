@@ -62,6 +62,11 @@ export interface Outbox {
    * recorded against that thread, so a reply to it that reaches the capture address finds it.
    */
   markSent(outboxKey: string, sentAt: Date, messageId: string, thread?: EmailThread): Promise<void>;
+  /**
+   * Gives up a claim whose email was refused (not sent), so the next attempt can send at once
+   * instead of waiting out the lease. Only the claim with this lease; a newer one or a sent email stays.
+   */
+  release(outboxKey: string, leaseUntil: Date): Promise<void>;
 }
 
 export interface MailSender {
@@ -78,8 +83,22 @@ export class EmailInProgressError extends Error {
 }
 
 /**
+ * The mail service answered and refused the email (throttled, rejected): it was not sent. Other
+ * errors (a timeout, a lost connection) may come after the service accepted it.
+ */
+export class EmailRefusedError extends Error {
+  override readonly name = 'EmailRefusedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
  * How long a claim protects an email while it is being sent. Longer than one send takes, shorter
  * than Lambda's first asynchronous retry (about a minute), so a crashed attempt's retry can send.
+ * A stream record is retried sooner: a refused email gives its claim up (see sendOnce), and an
+ * attempt that died mid-send leaves the record to the dead-letter queue if every retry falls
+ * within the lease.
  */
 export const OUTBOX_CLAIM_LEASE_MS = 45_000;
 
@@ -92,10 +111,19 @@ export interface SendOnceDependencies {
 /** Sends an email at most once per outbox key (see `Outbox.claim` for the crash window). */
 export async function sendOnce(email: OutboundEmail, dependencies: SendOnceDependencies): Promise<'sent' | 'already_sent'> {
   const now = dependencies.now();
-  const claim = await dependencies.outbox.claim(email, now, new Date(now.getTime() + OUTBOX_CLAIM_LEASE_MS));
+  const leaseUntil = new Date(now.getTime() + OUTBOX_CLAIM_LEASE_MS);
+  const claim = await dependencies.outbox.claim(email, now, leaseUntil);
   if (claim === 'already_sent') return 'already_sent';
   if (claim === 'in_progress') throw new EmailInProgressError(email.outboxKey);
-  const { messageId } = await dependencies.sender.send(email);
+  let messageId: string;
+  try {
+    ({ messageId } = await dependencies.sender.send(email));
+  } catch (error) {
+    // A stream record is retried at once, well within the lease: a refused email frees its claim
+    // so that retry can send; anything else keeps it (the email may have gone out).
+    if (error instanceof EmailRefusedError) await dependencies.outbox.release(email.outboxKey, leaseUntil);
+    throw error;
+  }
   await dependencies.outbox.markSent(email.outboxKey, dependencies.now(), messageId, { introductionId: email.introductionId, pairId: email.pairId ?? null });
   return 'sent';
 }

@@ -41,6 +41,10 @@ function fakes(partners: readonly Partner[] = [sam]) {
         claimed.set(outboxKey, 'sent');
         return Promise.resolve();
       },
+      release(outboxKey) {
+        if (claimed.get(outboxKey) === 'sending') claimed.delete(outboxKey);
+        return Promise.resolve();
+      },
     },
     sender: {
       send(email) {
