@@ -155,6 +155,8 @@ describe('hostile and broken mail', () => {
         Bcc: `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nBcc: ${flat}\r\nSubject: hi\r\n\r\nJane, meet Bob.`,
         ...Object.fromEntries(LINE_STARTS.map((start) => [`body after "${start.trim()}"`, `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nSubject: hi\r\n\r\nJane, meet Bob.\r\n${start}${run}`])),
         ...Object.fromEntries(LINE_ENDS.map((end) => [`body before "${end.trim()}"`, `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nSubject: hi\r\n\r\nJane, meet Bob.\r\n${run}${end}`])),
+        // The line under a quote marker is read for a sender ("Jane Doe on 05/05/2020 10:00").
+        'line under "-----Original Message-----"': `From: ${HOSTILE_PARTNER}\r\nTo: jane.doe@acme.example, bob.roe@roe.example\r\nSubject: hi\r\n\r\nJane, meet Bob.\r\n-----Original Message-----\r\n${run}x on 05/05/2020 10:00\r\nFrom: jane@acme.example`,
       };
       for (const [where, text] of Object.entries(variants)) {
         // The parser's own time grows with the input (a 100 KB header takes mailparser tens of

@@ -51,7 +51,10 @@ const ATTRIBUTION_START = /^[>\s]*(?:on|le|am|el|il|op|em|den)\s+\S/i;
 const ATTRIBUTION_END = /\b(?:wrote|a [ée]crit|schrieb|escribi[óo]|ha scritto|schreef|escreveu|skrev)\s*:\s*$/i;
 /** A word every attribution line has (both patterns above need one). */
 const ATTRIBUTION_WORD = /wrote|a [ée]crit|schrieb|escribi[óo]|ha scritto|schreef|escreveu|skrev/i;
-const LOTUS_SENDER_LINE = /^\s*(.{1,200}?)\s+on\s+\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}/i;
+/** "Jane Doe on 05/05/2020 10:00 AM", matched on the line without its leading blanks (see lotusSender). */
+const LOTUS_SENDER_LINE = /^(.{1,200}?)\s+on\s+\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}/i;
+/** Longer than any Lotus sender line: the pattern's lazy name and `\s+` would try every split of a long line's blanks. */
+const MAX_LOTUS_LINE_CHARS = 300;
 
 type HeaderField = 'from' | 'to' | 'cc' | 'subject' | 'date';
 const HEADER_KEYS: Record<HeaderField, readonly string[]> = {
@@ -200,7 +203,7 @@ function readQuotedMessage(lines: readonly string[], start: BlockStart, end: num
     fields.from = attributionSender(attribution.replace(ATTRIBUTION_END, ''));
     index += ATTRIBUTION_END.test(lines[index] ?? '') ? 1 : 2;
   } else {
-    const lotus = LOTUS_SENDER_LINE.exec(lines[index] ?? '');
+    const lotus = lotusSender(lines[index] ?? '');
     if (lotus?.[1] && !headerField(lines[index] ?? '')) {
       fields.from = lotus[1];
       index += 1;
@@ -237,6 +240,12 @@ function readQuotedMessage(lines: readonly string[], start: BlockStart, end: num
     subject: fields.subject ?? null,
     body,
   };
+}
+
+/** The sender line Lotus Notes puts above a quoted message, when this is one. */
+function lotusSender(line: string): RegExpExecArray | null {
+  const trimmed = line.trimStart();
+  return trimmed.length <= MAX_LOTUS_LINE_CHARS ? LOTUS_SENDER_LINE.exec(trimmed) : null;
 }
 
 /** The sender named in "On Tue, 5 May 2020 at 10:00, Jane Doe <jane@x.com> wrote:", as an address-list value. */
