@@ -52,8 +52,16 @@ async function checkedDynamoDbLocal(settings: LocalSettings): Promise<RunningDyn
   for (const [port, what, variable] of ports) {
     if (port !== undefined && (await isPortInUse(port))) throw new PortInUseError(port, what, variable);
   }
-  return startDynamoDbLocal({ dataDirectory: paths.dynamo, quickStart: true, port: settings.dynamoPort ?? (await freePortOtherThan(ports.map(([port]) => port))) });
+  let port = settings.dynamoPort ?? (await freePortOtherThan(ports.map(([port]) => port)));
+  // A port found free can be taken by another program before we look again: pick another then.
+  for (let attempt = 1; settings.dynamoPort === undefined && attempt < FREE_PORT_ATTEMPTS && (await isPortInUse(port)); attempt += 1) {
+    port = await freePortOtherThan(ports.map(([port]) => port));
+  }
+  return startDynamoDbLocal({ dataDirectory: paths.dynamo, quickStart: true, port });
 }
+
+/** How many free ports DynamoDB Local tries when none is configured and the one found is taken meanwhile. */
+const FREE_PORT_ATTEMPTS = 5;
 
 /**
  * A free port that is none of local mode's configured ports, for a server that binds before them
