@@ -52,10 +52,11 @@ async function checkedDynamoDbLocal(settings: LocalSettings): Promise<RunningDyn
   for (const [port, what, variable] of ports) {
     if (port !== undefined && (await isPortInUse(port))) throw new PortInUseError(port, what, variable);
   }
-  let port = settings.dynamoPort ?? (await freePortOtherThan(ports.map(([port]) => port)));
+  const configured = ports.map(([port]) => port);
+  let port = settings.dynamoPort ?? (await freePortOtherThan(configured));
   // A port found free can be taken by another program before we look again: pick another then.
   for (let attempt = 1; settings.dynamoPort === undefined && attempt < FREE_PORT_ATTEMPTS && (await isPortInUse(port)); attempt += 1) {
-    port = await freePortOtherThan(ports.map(([port]) => port));
+    port = await freePortOtherThan(configured);
   }
   return startDynamoDbLocal({ dataDirectory: paths.dynamo, quickStart: true, port });
 }
